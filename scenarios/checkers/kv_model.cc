@@ -1,0 +1,60 @@
+#include "scenarios/checkers/kv_model.h"
+
+namespace shoal::check::internal {
+
+uint32_t ValueTable::intern(const Value& v) {
+  if (!v) return kAbsentId;
+  auto [it, inserted] = ids_.try_emplace(*v, uint32_t(values_.size()));
+  if (inserted) {
+    values_.push_back(v);
+    bytes_ += v->size() + sizeof(Value);
+  }
+  return it->second;
+}
+
+uint32_t ValueTable::concat(uint32_t state, uint32_t suffix) {
+  const uint64_t pair = (uint64_t{state} << 32) | suffix;
+  if (auto it = concats_.find(pair); it != concats_.end()) return it->second;
+  std::string joined = values_[state].value_or("") + values_[suffix].value_or("");
+  const uint32_t id = intern(std::move(joined));
+  concats_.emplace(pair, id);
+  return id;
+}
+
+ModelOp intern_op(ValueTable& table, const Operation& operation) {
+  ModelOp m;
+  m.type = operation.op.type;
+  m.effect_unknown = operation.effect_unknown();
+  m.applied = operation.result.applied;
+  m.value = table.intern(operation.op.value);
+  m.expected = table.intern(operation.op.expected);
+  m.result = table.intern(operation.result.value);
+  return m;
+}
+
+bool step(ValueTable& table, const ModelOp& op, uint32_t state, uint32_t* next) {
+  switch (op.type) {
+    case OpType::kRead:
+      *next = state;
+      return state == op.result;
+    case OpType::kWrite:
+      *next = op.value;
+      return true;
+    case OpType::kAppend:
+      *next = table.concat(state, op.value);
+      return true;
+    case OpType::kDelete:
+      *next = kAbsentId;
+      return true;
+    case OpType::kCas:
+      if (op.effect_unknown || op.applied) {
+        *next = op.value;
+        return state == op.expected;
+      }
+      *next = state;
+      return state != op.expected;
+  }
+  return false;
+}
+
+}  // namespace shoal::check::internal

@@ -1,0 +1,57 @@
+// Internal to the linearizability checker: the sequential model of one key.
+//
+// Values are interned so a model state is a small integer: id 0 is "absent"
+// and equal strings share one id, which makes the memo table's states cheap to
+// hash and compare. Appends produce new strings; each (state, suffix) pair is
+// concatenated once and remembered. (The maps are only looked up, never
+// iterated, so their order cannot reach a verdict.)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "scenarios/checkers/history.h"
+
+namespace shoal::check::internal {
+
+inline constexpr uint32_t kAbsentId = 0;
+
+class ValueTable {
+ public:
+  ValueTable() : values_(1) {}  // id 0: absent
+  uint32_t intern(const Value& v);
+  const Value& value(uint32_t id) const { return values_[id]; }
+  // The id of value(state) + value(suffix), an absent state counting as "".
+  uint32_t concat(uint32_t state, uint32_t suffix);
+  // Bytes held by the interned strings, for the memory budget.
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::vector<Value> values_;
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::unordered_map<uint64_t, uint32_t> concats_;
+  uint64_t bytes_ = 0;
+};
+
+// An operation of one key with its values interned.
+struct ModelOp {
+  OpType type = OpType::kRead;
+  bool effect_unknown = false;
+  bool applied = true;    // kCas with a known outcome: did it set the value?
+  uint32_t value = 0;     // kWrite, kAppend: the argument; kCas: the new value
+  uint32_t expected = 0;  // kCas
+  uint32_t result = 0;    // kRead: the value observed
+};
+
+ModelOp intern_op(ValueTable& table, const Operation& operation);
+
+// Applies `op` in `state`. Returns false when the operation cannot take effect
+// there: a read that saw another value, a cas whose known outcome disagrees
+// with the comparison, or a cas of unknown outcome whose comparison fails
+// (leaving that cas out of the order is the same as linearizing it as a
+// no-op, and cheaper to search).
+bool step(ValueTable& table, const ModelOp& op, uint32_t state, uint32_t* next);
+
+}  // namespace shoal::check::internal

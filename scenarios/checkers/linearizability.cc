@@ -1,0 +1,119 @@
+#include "scenarios/checkers/linearizability.h"
+
+#include <map>
+#include <stdexcept>
+
+#include "scenarios/checkers/wgl_search.h"
+#include "scenarios/checkers/line_reader.h"
+
+namespace shoal::check {
+namespace {
+
+// The operations the search must place, grouped by key (P-compositionality).
+// Failed operations did not happen and a read of unknown outcome observed
+// nothing, so neither constrains the order.
+std::map<std::string, std::vector<size_t>> partition_by_key(const History& history) {
+  std::map<std::string, std::vector<size_t>> keys;
+  for (size_t i = 0; i < history.size(); ++i) {
+    const Operation& o = history[i];
+    if (o.outcome == Outcome::kFail) continue;
+    if (o.effect_unknown() && o.op.type == OpType::kRead) continue;
+    keys[o.op.key].push_back(i);
+  }
+  return keys;
+}
+
+bool has_known_outcome(const History& history, const std::vector<size_t>& ops) {
+  for (size_t i : ops) {
+    if (history[i].ok()) return true;
+  }
+  return false;
+}
+
+std::string key_name(const std::string& key) { return key.empty() ? "the register" : "key \"" + key + "\""; }
+
+std::string failure_message(const History& history, const FailingWindow& w) {
+  const Operation& blocking = history[w.blocking_op];
+  std::string where = blocking.source_line > 0 ? internal::str_cat(" (line ", blocking.source_line, ")") : "";
+  return internal::str_cat("not linearizable: on ", key_name(w.key), ", ", describe(blocking), where,
+                      " cannot be ordered with the ", w.window.size() - 1,
+                      " operations concurrent with it; the longest linearizable prefix has ", w.prefix.size(),
+                      " of ", w.key_operations, " operations and leaves the value ", describe(w.state_after_prefix));
+}
+
+void summarise(const History& history, LinearizabilityResult* r) {
+  if (r->failure) {
+    r->verdict = Verdict::kNotLinearizable;
+    r->message = failure_message(history, *r->failure);
+  } else if (!r->unknown_keys.empty()) {
+    r->verdict = Verdict::kUnknown;
+    r->message = internal::str_cat("unknown: the search budget ran out after ", r->steps, " steps on ",
+                              key_name(r->unknown_keys.front()),
+                              r->unknown_keys.size() > 1 ? internal::str_cat(" and ", r->unknown_keys.size() - 1, " more") : "");
+  } else {
+    r->verdict = Verdict::kLinearizable;
+    r->message = internal::str_cat("linearizable: ", history.size(), " operations on ", r->keys_checked, " key(s), ",
+                              r->steps, " search steps");
+  }
+  r->ok = r->verdict == Verdict::kLinearizable;
+}
+
+}  // namespace
+
+std::optional<Model> parse_model(std::string_view name) {
+  if (name == "cas-register") return Model::kCasRegister;
+  if (name == "kv") return Model::kKv;
+  return std::nullopt;
+}
+
+std::string_view to_string(Model model) { return model == Model::kCasRegister ? "cas-register" : "kv"; }
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kLinearizable: return "linearizable";
+    case Verdict::kNotLinearizable: return "not-linearizable";
+    case Verdict::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+absl::Status validate_for_model(const History& history, Model model) {
+  if (model == Model::kKv) return absl::OkStatus();
+  for (const Operation& o : history.operations()) {
+    std::string line = o.source_line > 0 ? internal::str_cat("line ", o.source_line, ": ") : "";
+    if (!o.op.key.empty()) {
+      return absl::InvalidArgumentError(
+          internal::str_cat(line, "the cas-register model has one register, but an operation names key \"", o.op.key,
+                       "\" (use --model kv)"));
+    }
+    if (o.op.type == OpType::kAppend || o.op.type == OpType::kDelete) {
+      return absl::InvalidArgumentError(
+          internal::str_cat(line, "the cas-register model has no ", to_string(o.op.type), " (use --model kv)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+LinearizabilityResult check_linearizable(const History& history, const LinearizabilityOptions& options) {
+  if (absl::Status s = validate_for_model(history, options.model); !s.ok()) {
+    throw std::invalid_argument(std::string(s.message()));
+  }
+  LinearizabilityResult result;
+  internal::SearchBudget budget(options.budget);
+  for (const auto& [key, ops] : partition_by_key(history)) {
+    if (!has_known_outcome(history, ops)) continue;  // Nothing observed: any order will do.
+    ++result.keys_checked;
+    internal::KeySearchResult r = internal::search_key(history, ops, budget);
+    if (r.verdict == Verdict::kUnknown) result.unknown_keys.push_back(key);
+    if (r.verdict == Verdict::kNotLinearizable && !result.failure) {
+      result.failure = std::move(r.failure);
+      result.failure->key = key;
+      if (options.stop_at_first_failure) break;
+    }
+  }
+  result.steps = budget.steps();
+  summarise(history, &result);
+  return result;
+}
+
+}  // namespace shoal::check

@@ -1,0 +1,98 @@
+// The linearizability checker.
+//
+// A history is linearizable when every operation can be given a single point
+// in time inside its interval such that, in the order of those points, the
+// operations are a legal run of the sequential model. The checker decides this
+// by the Wing & Gong search as improved by Lowe ("Testing for
+// linearizability", 2017) and used by Porcupine:
+//   * P-compositionality: keys are independent, so the history is split by key
+//     and each key is searched on its own (a register is the key "");
+//   * memoization: a search state is (set of operations linearized, model
+//     state); a state seen before is not explored again;
+//   * closed intervals: an operation completing at t overlaps one invoked at t;
+//   * failed operations (Outcome::kFail) are left out, and so are reads whose
+//     outcome is unknown; other operations of unknown outcome stay open to the
+//     end of the history and may be linearized anywhere after their invocation
+//     or not at all.
+// The search is exponential in the worst case, so it runs under a budget of
+// steps, memo memory and (optionally) wall time; when the budget runs out the
+// verdict is kUnknown, never a hang. Steps and memory are deterministic; a
+// wall-time limit is not, and is meant for the command line.
+//
+// On failure the result names a window: the operation whose completion cannot
+// be reached in any order (usually the impossible read), the operations
+// concurrent with it, and the longest linearizable prefix found.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "scenarios/checkers/history.h"
+
+namespace shoal::check {
+
+enum class Model {
+  kCasRegister,  // one register: read, write, cas
+  kKv,           // string keys: read (get), write (put), append, delete, cas
+};
+
+std::optional<Model> parse_model(std::string_view name);  // "cas-register", "kv"
+std::string_view to_string(Model model);
+
+// Whether `history` only uses what `model` offers (one key and no append or
+// delete for kCasRegister). The error message names the first offending line.
+absl::Status validate_for_model(const History& history, Model model);
+
+enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
+std::string_view to_string(Verdict verdict);
+
+struct LinearizabilityBudget {
+  // Search steps (one candidate tried or one backtrack) over all keys.
+  uint64_t steps_max = 200'000'000;
+  // Bytes of the memo table of one key.
+  uint64_t memo_bytes_max = uint64_t{2} << 30;
+  // Wall time over all keys; zero means no limit.
+  std::chrono::milliseconds time_max{0};
+};
+
+struct LinearizabilityOptions {
+  Model model = Model::kKv;
+  LinearizabilityBudget budget;
+  // Stop at the first key found not linearizable instead of checking the rest.
+  bool stop_at_first_failure = true;
+};
+
+// Where a non-linearizable history breaks. Operations are history indices.
+struct FailingWindow {
+  std::string key;
+  // The operation whose completion no order of the others can reach.
+  size_t blocking_op = 0;
+  // The operations that cannot be ordered: the blocking one, those pending
+  // with it, and those of the prefix whose intervals overlap it (by index).
+  std::vector<size_t> window;
+  // The longest linearizable prefix found, in linearization order.
+  std::vector<size_t> prefix;
+  // Model state after the prefix; its value is what a read there would see.
+  Value state_after_prefix;
+  // Operations of the key that were searched (fails and unknown reads left out).
+  size_t key_operations = 0;
+};
+
+struct LinearizabilityResult {
+  Verdict verdict = Verdict::kLinearizable;
+  bool ok = true;  // verdict == kLinearizable
+  std::string message;
+  std::optional<FailingWindow> failure;  // set when kNotLinearizable
+  std::vector<std::string> unknown_keys;  // keys whose search ran out of budget
+  size_t keys_checked = 0;
+  uint64_t steps = 0;
+};
+
+// REQUIRES: validate_for_model(history, options.model).ok().
+LinearizabilityResult check_linearizable(const History& history, const LinearizabilityOptions& options = {});
+
+}  // namespace shoal::check

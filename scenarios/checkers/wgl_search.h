@@ -1,0 +1,46 @@
+// Internal to the linearizability checker: the Wing & Gong / Lowe search over
+// the operations of one key, and the budget shared by all keys of a check.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "scenarios/checkers/history.h"
+#include "scenarios/checkers/linearizability.h"
+
+namespace shoal::check::internal {
+
+// Counts search steps against a LinearizabilityBudget.
+class SearchBudget {
+ public:
+  explicit SearchBudget(const LinearizabilityBudget& budget);
+  // Counts one step; returns false once steps or time have run out.
+  bool spend();
+  bool memory_ok(uint64_t bytes) const { return bytes <= memo_bytes_max_; }
+  uint64_t steps() const { return steps_; }
+
+ private:
+  uint64_t steps_ = 0;
+  uint64_t steps_max_;
+  uint64_t memo_bytes_max_;
+  bool has_deadline_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// The wall clock is read once per this many steps, so it costs nothing.
+inline constexpr uint64_t kStepsPerClockRead = 4096;
+// The memo table's size is compared with the budget once per this many steps.
+inline constexpr uint64_t kStepsPerMemoryCheck = 1024;
+
+struct KeySearchResult {
+  Verdict verdict = Verdict::kLinearizable;
+  // When kNotLinearizable (history indices); `key` is left to the caller.
+  FailingWindow failure;
+};
+
+// Searches for a linearization of `ops` (history indices, all on one key,
+// without failed operations or reads of unknown outcome).
+KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget);
+
+}  // namespace shoal::check::internal
