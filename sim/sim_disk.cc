@@ -35,10 +35,12 @@ namespace {
 // write stopped in may hold garbage.
 void tear(SimFileState& f, SimFileState::Op op, Rng& rng) {
   if (!op.truncate && !op.bytes.empty()) {
-    const uint64_t keep = rng.below(op.bytes.size());
+    const uint64_t length = op.bytes.size();
+    const uint64_t keep = rng.below(length);
     op.bytes.resize(keep);
     if (rng.chance(0.5)) {
-      const uint64_t garbage = 1 + rng.below(16);
+      // Garbage stays inside the range the write covered.
+      const uint64_t garbage = std::min<uint64_t>(length - keep, 1 + rng.below(16));
       for (uint64_t i = 0; i < garbage; ++i) op.bytes.push_back(static_cast<char>(rng.below(256)));
     }
     apply_op(f.durable, op);

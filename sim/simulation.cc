@@ -174,8 +174,10 @@ void Simulation::execute(Event& e) {
   if (e.kind == EventKind::kTimer) {
     s.live_timers.erase(e.tag);
     stats_.timers_fired++;
+    if (tracing()) trace("timer", e.node, absl::StrCat("timer ", e.tag));
   } else {
     stats_.syncs_completed++;
+    if (tracing()) trace("sync", e.node, absl::StrCat("sync done (op ", e.tag, ")"));
   }
   hash_event(e);
   e.fn();

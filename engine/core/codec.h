@@ -44,6 +44,8 @@ class Writer {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
+  // A Reader only views its input: reading a temporary string would dangle.
+  explicit Reader(std::string&&) = delete;
 
   bool u8(uint8_t* v);
   bool u32(uint32_t* v);

@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace shoal {
 
@@ -37,6 +39,10 @@ inline int64_t to_ms(Duration d) {
 inline double to_seconds_f(Duration d) { return static_cast<double>(d.count()) / 1e9; }
 inline int64_t to_ns(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint from_ns(int64_t ns) { return TimePoint(Duration(ns)); }
+
+// Parses "250ms", "1.5s", "2m", "1h", "100us", "10ns"; a bare number means
+// seconds. nullopt when malformed or negative.
+std::optional<Duration> parse_duration(std::string_view text);
 
 // "12.345s" — used in traces and reports.
 std::string format_time(TimePoint t);

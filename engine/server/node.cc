@@ -1,0 +1,71 @@
+#include "engine/server/node.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include <boost/json.hpp>
+
+#include "engine/core/channels.h"
+#include "engine/core/codec.h"
+
+namespace shoal {
+
+Node::Node(Env& env, NodeConfig config) : env_(env), config_(std::move(config)) {
+  assert(std::find(config_.members.begin(), config_.members.end(), env_.self()) !=
+         config_.members.end());
+  std::vector<NodeId> peers;
+  for (NodeId m : config_.members) {
+    if (m != env_.self()) peers.push_back(m);
+  }
+  health_ = std::make_unique<HealthMonitor>(env_, peers, config_.health, config_.on_health_change);
+}
+
+Node::~Node() { env_.network().set_handler(kAdminChannel, {}); }
+
+void Node::start() {
+  env_.network().set_handler(kAdminChannel, [this](Message&& m) { on_admin(std::move(m)); });
+  health_->start();
+}
+
+std::string Node::status_json() const {
+  boost::json::object o;
+  o["id"] = env_.self();
+  o["boot_count"] = health_->boot_count();
+  o["ready"] = health_->ready();
+  if (!error().empty()) o["error"] = error();
+  o["time_ms"] = to_ms(env_.clock().now().time_since_epoch());
+  boost::json::array peers;
+  for (const auto& [id, p] : health_->peers()) {
+    boost::json::object po;
+    po["id"] = id;
+    po["status"] = to_string(p.status);
+    po["since_ms"] = to_ms(p.since.time_since_epoch());
+    po["missed_heartbeats"] = p.missed_heartbeats;
+    po["answered"] = p.answered;
+    po["last_answer_ms"] = to_ms(p.last_answer.time_since_epoch());
+    po["newest_echo_ms"] = to_ms(p.newest_echo.time_since_epoch());
+    po["rtt_us"] = std::chrono::duration_cast<microseconds>(p.rtt).count();
+    po["boot_count"] = p.boot_count;
+    po["restarts_seen"] = p.restarts_seen;
+    peers.push_back(std::move(po));
+  }
+  o["peers"] = std::move(peers);
+  return boost::json::serialize(o);
+}
+
+void Node::on_admin(Message&& m) {
+  Reader r(m.payload);
+  const uint8_t kind = r.u8();
+  const uint64_t request_id = r.u64();
+  if (!r.finished_ok() || kind != static_cast<uint8_t>(AdminKind::kStatus)) {
+    env_.log(LogLevel::kWarn, "admin", "malformed admin request from " + std::to_string(m.from));
+    return;
+  }
+  Writer w;
+  w.u8(kind);
+  w.u64(request_id);
+  w.bytes(status_json());
+  env_.network().send(m.from, kAdminChannel, w.take());
+}
+
+}  // namespace shoal

@@ -1,0 +1,58 @@
+// Node: one Shoal server process, in either world.
+//
+// A Node is built on an Env and hosts the node's services: the health monitor
+// now, and replication groups and the client API as they land. It also
+// answers the admin channel, so operators (`shoal health`) and tests can ask
+// a running node for its view of the cluster without touching its disk.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cluster/health.h"
+#include "engine/env/env.h"
+
+namespace shoal {
+
+struct NodeConfig {
+  // Every member of the cluster, this node included.
+  std::vector<NodeId> members;
+  HealthConfig health;
+  // Observes every peer status change (the simulator's checkers use it).
+  HealthMonitor::ChangeCallback on_health_change;
+};
+
+// Admin requests and replies travel on kAdminChannel:
+//   request: u8 kind, u64 request id
+//   reply:   u8 kind, u64 request id, bytes body (JSON)
+enum class AdminKind : uint8_t { kStatus = 1 };
+
+class Node {
+ public:
+  // REQUIRES: config.members contains env.self().
+  Node(Env& env, NodeConfig config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  void start();
+
+  NodeId id() const { return env_.self(); }
+  HealthMonitor& health() { return *health_; }
+  const HealthMonitor& health() const { return *health_; }
+  // The node cannot serve: names why (e.g. a corrupt file). Empty when fine.
+  std::string error() const { return health_->error(); }
+
+  // The node's status as JSON: its id, boot counter and per-peer health.
+  std::string status_json() const;
+
+ private:
+  void on_admin(Message&& m);
+
+  Env& env_;
+  NodeConfig config_;
+  std::unique_ptr<HealthMonitor> health_;
+};
+
+}  // namespace shoal

@@ -1,0 +1,91 @@
+// Scenarios: named, seeded runs of a simulated cluster with checkers.
+//
+// A scenario is a cluster shape, a workload, a fault schedule, checkers and
+// pass criteria. Running one with a seed gives a ScenarioResult: the verdict
+// of each checker (safety), whether the cluster served again after the faults
+// stopped (liveness), and the trace hash that pins the run down. Everything
+// is in virtual time; a run is reproduced exactly by (commit, scenario, seed).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/core/time.h"
+#include "sim/simulation.h"
+
+namespace shoal::scenarios {
+
+struct ScenarioOptions {
+  uint64_t seed = 1;
+  std::optional<int> nodes;          // default: the scenario's own
+  std::optional<Duration> duration;  // default: the scenario's own
+  sim::Tracer tracer;                // set to get a readable trace
+  // Scenario parameters by name (`--param name=value`); each scenario documents
+  // the ones it reads and rejects the ones it does not know.
+  std::map<std::string, std::string> params;
+};
+
+// Reads the parameters a scenario knows, and rejects the rest, with
+// std::invalid_argument naming the bad one.
+class Params {
+ public:
+  explicit Params(const std::map<std::string, std::string>& given) : given_(given) {}
+  Duration duration(const std::string& name, Duration fallback);
+  int64_t integer(const std::string& name, int64_t fallback, int64_t min, int64_t max);
+  // Throws when a given parameter was never asked for.
+  void reject_unknown(const std::string& scenario) const;
+
+ private:
+  const std::map<std::string, std::string>& given_;
+  std::vector<std::string> known_;
+};
+
+struct CheckResult {
+  std::string name;
+  bool ok = true;
+  std::string detail;  // one line; what failed, where and when
+};
+
+struct ScenarioResult {
+  std::string scenario;
+  uint64_t seed = 0;
+  int nodes = 0;
+  std::vector<CheckResult> checks;  // safety
+  CheckResult liveness{"liveness", true, ""};
+  uint64_t trace_hash = 0;
+  sim::SimStats stats;
+  Duration virtual_time{0};
+  std::map<std::string, double> metrics;  // named figures for reports
+  std::map<std::string, std::string> params;  // as given, for the replay command
+
+  bool safe() const;
+  bool passed() const { return safe() && liveness.ok; }
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;  // one line, shown by `shoal sim list`
+  int default_nodes = 3;
+  Duration default_duration = seconds(30);
+  std::function<ScenarioResult(const ScenarioOptions&)> run;
+};
+
+// Every scenario, in catalogue order.
+const std::vector<Scenario>& catalogue();
+// Runs s and stamps the result with the scenario, seed and parameters.
+// Throws std::invalid_argument on bad options (the message names the problem).
+ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts);
+// nullptr when no scenario has that name.
+const Scenario* find_scenario(const std::string& name);
+
+// The scenario behind `shoal sim run` without --scenario.
+inline constexpr const char* kDefaultScenario = "health-basic";
+
+// Built by each scenario's file.
+Scenario health_basic_scenario();
+
+}  // namespace shoal::scenarios

@@ -1,0 +1,187 @@
+// `shoal node --config FILE`: run one real Shoal node.
+// `shoal health --endpoint HOST:PORT`: ask a running node for its health view.
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
+
+#include "engine/core/channels.h"
+#include "engine/core/codec.h"
+#include "engine/real/runtime.h"
+#include "engine/server/node.h"
+#include "tools/cli_util.h"
+#include "tools/command.h"
+
+namespace shoal::tools {
+namespace {
+
+struct NodeFlags {
+  int id = 0;
+  std::string listen;
+  std::string data_dir;
+  std::vector<std::string> peers;  // "id=host:port", this node included
+  std::string heartbeat_interval = "100ms";
+  int degraded_after_missed = 2;
+  int unhealthy_after_missed = 5;
+  std::string degraded_rtt = "200ms";
+  std::string log_level = "info";
+};
+
+// Turns flags into runtime and node configuration, or names what is wrong.
+std::string configure(const NodeFlags& f, real::RuntimeConfig* rc, NodeConfig* nc) {
+  if (f.id <= 0 || static_cast<NodeId>(f.id) >= kClientIdBase) return "id must be a positive node id";
+  if (f.listen.empty()) return "listen (host:port) is required";
+  if (f.data_dir.empty()) return "data_dir is required";
+  rc->self = static_cast<NodeId>(f.id);
+  rc->listen = f.listen;
+  rc->data_dir = f.data_dir;
+  for (const std::string& p : f.peers) {
+    const auto eq = p.find('=');
+    int id = 0;
+    try {
+      id = eq == std::string::npos ? 0 : std::stoi(p.substr(0, eq));
+    } catch (const std::exception&) {
+    }
+    if (id <= 0) return "peer '" + p + "' is not of the form id=host:port";
+    if (rc->peers.contains(id)) return "peer id " + std::to_string(id) + " appears twice";
+    rc->peers[static_cast<NodeId>(id)] = p.substr(eq + 1);
+    nc->members.push_back(static_cast<NodeId>(id));
+  }
+  if (!rc->peers.contains(rc->self)) return "peers must list this node's own id " + std::to_string(f.id);
+  const auto interval = parse_duration(f.heartbeat_interval);
+  const auto rtt = parse_duration(f.degraded_rtt);
+  if (!interval || *interval <= Duration(0)) return "heartbeat_interval is not a positive duration";
+  if (!rtt) return "degraded_rtt is not a duration";
+  if (f.degraded_after_missed < 1 || f.unhealthy_after_missed <= f.degraded_after_missed) {
+    return "need 1 <= degraded_after_missed < unhealthy_after_missed";
+  }
+  nc->health = HealthConfig{*interval, f.degraded_after_missed, f.unhealthy_after_missed, *rtt};
+  static const std::map<std::string, LogLevel> levels = {
+      {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
+  if (!levels.contains(f.log_level)) return "log_level must be debug, info, warn or error";
+  rc->log_level = levels.at(f.log_level);
+  return "";
+}
+
+int run_node(const NodeFlags& f) {
+  real::RuntimeConfig rc;
+  NodeConfig nc;
+  if (std::string err = configure(f, &rc, &nc); !err.empty()) return usage_error("config: " + err);
+  std::unique_ptr<real::Runtime> rt;
+  try {
+    for (const auto& [id, addr] : rc.peers) real::parse_endpoint(addr);
+    rt = std::make_unique<real::Runtime>(rc);
+  } catch (const std::runtime_error& e) {
+    return usage_error(e.what());
+  }
+  Node node(*rt, nc);
+  node.start();
+  if (!node.error().empty()) {
+    std::cerr << "shoal: node " << f.id << " cannot serve: " << node.error() << "\n";
+    return kExitCheckFailed;
+  }
+  boost::asio::signal_set signals(rt->io(), SIGINT, SIGTERM);
+  signals.async_wait([&rt](boost::system::error_code, int) { rt->stop(); });
+  rt->log(LogLevel::kInfo, "node", "serving on " + f.listen + " with data in " + f.data_dir);
+  rt->run();
+  return kExitPass;
+}
+
+// Sends one admin request and waits for the reply.
+int query_health(const std::string& endpoint, const std::string& timeout_text, bool json) {
+  const auto timeout = parse_duration(timeout_text);
+  if (!timeout) return usage_error("--timeout: '" + timeout_text + "' is not a duration");
+  real::RuntimeConfig rc;
+  rc.self = random_client_id();
+  rc.anonymous_peers = true;
+  rc.peers[1] = endpoint;
+  rc.log_level = LogLevel::kError;
+  std::unique_ptr<real::Runtime> rt;
+  try {
+    rt = std::make_unique<real::Runtime>(rc);
+  } catch (const std::runtime_error& e) {
+    return usage_error(e.what());
+  }
+  std::string reply;
+  const uint64_t request_id = rt->random().next_u64();
+  rt->network().set_handler(kAdminChannel, [&](Message&& m) {
+    Reader r(m.payload);
+    r.u8();
+    if (r.u64() != request_id) return;
+    reply = r.bytes();
+    rt->stop();
+  });
+  Writer w;
+  w.u8(static_cast<uint8_t>(AdminKind::kStatus));
+  w.u64(request_id);
+  rt->network().send(1, kAdminChannel, w.take());
+  rt->clock().after(*timeout, [&rt] { rt->stop(); });
+  rt->run();
+  if (reply.empty()) {
+    std::cerr << "shoal: no answer from " << endpoint << " within " << timeout_text << "\n";
+    return kExitCheckFailed;
+  }
+  if (json) {
+    std::cout << reply << "\n";
+    return kExitPass;
+  }
+  auto v = boost::json::parse(reply).as_object();
+  std::cout << "node " << v["id"] << " boot " << v["boot_count"] << "\n";
+  for (const auto& p : v["peers"].as_array()) {
+    const auto& o = p.as_object();
+    std::cout << "  peer " << o.at("id") << "  " << o.at("status").as_string().c_str() << "  missed "
+              << o.at("missed_heartbeats") << "  rtt_us " << o.at("rtt_us") << "  boot "
+              << o.at("boot_count") << "\n";
+  }
+  return kExitPass;
+}
+
+// Reads the node's TOML file with CLI11's config support. The file is parsed
+// by an app of its own: CLI11 resolves config keys against the app that owns
+// the --config option, and at top level a key is simply the option's name.
+int load_and_run(const std::string& path) {
+  NodeFlags f;
+  CLI::App cfg{"shoal node configuration"};
+  cfg.set_config("--config", "", "the node's configuration file (TOML)", /*config_required=*/true);
+  cfg.allow_config_extras(false);
+  cfg.add_option("--id", f.id);
+  cfg.add_option("--listen", f.listen);
+  cfg.add_option("--data_dir", f.data_dir);
+  cfg.add_option("--peers", f.peers);
+  cfg.add_option("--heartbeat_interval", f.heartbeat_interval);
+  cfg.add_option("--degraded_after_missed", f.degraded_after_missed);
+  cfg.add_option("--unhealthy_after_missed", f.unhealthy_after_missed);
+  cfg.add_option("--degraded_rtt", f.degraded_rtt);
+  cfg.add_option("--log_level", f.log_level);
+  try {
+    cfg.parse(std::vector<std::string>{path, "--config"});
+  } catch (const CLI::ParseError& e) {
+    return usage_error("config " + path + ": " + e.what());
+  }
+  return run_node(f);
+}
+
+CommandRegistration reg("node", [](CLI::App& root) {
+  auto config = std::make_shared<std::string>();
+  CLI::App* n = root.add_subcommand(
+      "node",
+      "run one real Shoal node; the config file (TOML) sets id, listen, data_dir, peers "
+      "(id=host:port for every member), heartbeat_interval, degraded_after_missed, "
+      "unhealthy_after_missed, degraded_rtt, log_level");
+  n->add_option("--config", *config, "the node's configuration file (TOML)")->required();
+  set_action(*n, [config] { return load_and_run(*config); });
+
+  auto endpoint = std::make_shared<std::string>();
+  auto timeout = std::make_shared<std::string>("2s");
+  auto json = std::make_shared<bool>(false);
+  CLI::App* h = root.add_subcommand("health", "print a running node's view of its peers");
+  h->add_option("--endpoint", *endpoint, "the node's address, host:port")->required();
+  h->add_option("--timeout", *timeout, "how long to wait for the answer")->capture_default_str();
+  h->add_flag("--json", *json, "print the raw JSON status");
+  set_action(*h, [endpoint, timeout, json] { return query_health(*endpoint, *timeout, *json); });
+});
+
+}  // namespace
+}  // namespace shoal::tools

@@ -1,0 +1,128 @@
+// `shoal sim run` and `shoal sim list`: seeded scenarios from the command line.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "tools/cli_util.h"
+#include "tools/command.h"
+#include "tools/sim_output.h"
+
+namespace shoal::tools {
+namespace {
+
+struct RunFlags {
+  std::string scenario = scenarios::kDefaultScenario;
+  uint64_t seed = 1;
+  int nodes = 0;
+  std::string duration;
+  bool check_determinism = false;
+  std::string trace_file;
+  bool json = false;
+  std::vector<std::string> params;
+};
+
+std::string trace_line(const sim::TraceRecord& t) {
+  return format_time(t.at) + " n" + std::to_string(t.node) + " " + t.kind + " " + t.text;
+}
+
+// Runs the scenario twice with full traces and names the first event where
+// the two runs part ways.
+int check_determinism(const scenarios::Scenario& s, scenarios::ScenarioOptions opts,
+                      const scenarios::ScenarioResult& first) {
+  std::vector<std::string> a, b;
+  opts.tracer = [&a](const sim::TraceRecord& t) { a.push_back(trace_line(t)); };
+  const auto ra = scenarios::run_scenario(s, opts);
+  opts.tracer = [&b](const sim::TraceRecord& t) { b.push_back(trace_line(t)); };
+  const auto rb = scenarios::run_scenario(s, opts);
+  if (ra.trace_hash == rb.trace_hash && ra.trace_hash == first.trace_hash) {
+    std::cout << "determinism: 3 runs, one trace hash\n";
+    return kExitPass;
+  }
+  std::cout << "determinism: MISMATCH (trace hashes differ between runs of one seed)\n";
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i < a.size() || i < b.size()) {
+    std::cout << "  first divergent event #" << i << "\n"
+              << "  run 1: " << (i < a.size() ? a[i] : "(end of trace)") << "\n"
+              << "  run 2: " << (i < b.size() ? b[i] : "(end of trace)") << "\n";
+  } else {
+    std::cout << "  the readable traces agree; the divergence is in untraced state\n";
+  }
+  return kExitNondeterminism;
+}
+
+int run(const RunFlags& f) {
+  const scenarios::Scenario* s = scenarios::find_scenario(f.scenario);
+  if (s == nullptr) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
+  scenarios::ScenarioOptions opts;
+  opts.seed = f.seed;
+  if (f.nodes != 0) opts.nodes = f.nodes;
+  for (const std::string& p : f.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) return usage_error("--param: '" + p + "' is not name=value");
+    opts.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  if (!f.duration.empty()) {
+    auto d = parse_duration(f.duration);
+    if (!d) return usage_error("--duration: '" + f.duration + "' is not a duration like 30s or 500ms");
+    opts.duration = *d;
+  }
+  std::unique_ptr<std::ofstream> trace;
+  if (!f.trace_file.empty()) {
+    trace = std::make_unique<std::ofstream>(f.trace_file);
+    if (!*trace) return usage_error("--trace: cannot write " + f.trace_file);
+    opts.tracer = [t = trace.get()](const sim::TraceRecord& r) { *t << trace_line(r) << '\n'; };
+  }
+  const double start = wall_seconds();
+  scenarios::ScenarioResult r;
+  try {
+    r = scenarios::run_scenario(*s, opts);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  const double wall = wall_seconds() - start;
+  trace.reset();
+  if (f.json) {
+    std::cout << boost::json::serialize(render_json(r, wall)) << "\n";
+  } else {
+    std::cout << render_text(r, wall);
+  }
+  const int code = exit_code_for(r);
+  if (f.check_determinism) {
+    opts.tracer = nullptr;
+    const int d = check_determinism(*s, opts, r);
+    if (d != kExitPass) return d;
+  }
+  return code;
+}
+
+int list() {
+  for (const auto& s : scenarios::catalogue()) {
+    std::printf("%-22s %s (default %d nodes, %s)\n", s.name.c_str(), s.description.c_str(),
+                s.default_nodes, format_duration(s.default_duration).c_str());
+  }
+  return kExitPass;
+}
+
+CommandRegistration reg("sim", [](CLI::App& root) {
+  CLI::App& sim = group(root, "sim", "run seeded scenarios in the deterministic simulator");
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* r = sim.add_subcommand("run", "run one scenario with one seed and print a summary");
+  r->add_option("--scenario", flags->scenario, "scenario name (see `shoal sim list`)")
+      ->capture_default_str();
+  r->add_option("--seed", flags->seed, "the run's seed")->capture_default_str();
+  r->add_option("--nodes", flags->nodes, "cluster size (default: the scenario's)")
+      ->check(CLI::Range(1, 64));
+  r->add_option("--duration", flags->duration, "virtual run time, e.g. 60s (default: the scenario's)");
+  r->add_flag("--check-determinism", flags->check_determinism,
+              "run the seed again and compare trace hashes (exit 4 on mismatch)");
+  r->add_option("--trace", flags->trace_file, "write a readable trace of every event to FILE");
+  r->add_flag("--json", flags->json, "print the result as JSON");
+  r->add_option("--param", flags->params, "a scenario parameter, name=value (repeatable)");
+  set_action(*r, [flags] { return run(*flags); });
+  CLI::App* l = sim.add_subcommand("list", "list the scenario catalogue");
+  set_action(*l, [] { return list(); });
+});
+
+}  // namespace
+}  // namespace shoal::tools
