@@ -1,0 +1,259 @@
+// RaftNode: construction, terms and roles, and the message pump.
+#include "engine/raft/raft.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "engine/core/channels.h"
+
+namespace shoal {
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::kFollower: return "follower";
+    case Role::kPreCandidate: return "pre-candidate";
+    case Role::kCandidate: return "candidate";
+    case Role::kLeader: return "leader";
+  }
+  return "?";
+}
+
+RaftNode::RaftNode(Env& env, RaftOptions options, std::unique_ptr<LogStorage> log,
+                   std::unique_ptr<SnapshotStore> snapshots, StateMachine& sm, RaftObserver* observer)
+    : env_(env),
+      options_(std::move(options)),
+      channel_(kRaftChannelBase + options_.group),
+      log_(std::move(log)),
+      snapshots_(std::move(snapshots)),
+      sm_(sm),
+      observer_(observer),
+      election_timer_(env.clock()),
+      heartbeat_timer_(env.clock()) {
+  assert(log_->status().ok());
+  assert(snapshots_->status().ok());
+  term_ = log_->hard_state().term;
+  vote_ = log_->hard_state().vote;
+  Membership initial;
+  initial.voters = options_.initial_voters;
+  std::sort(initial.voters.begin(), initial.voters.end());
+  config_history_[0] = initial;
+  restore_from_snapshot_store();
+  // Configurations in the log take effect whether committed or not.
+  for (uint64_t i = log_->first_index(); i <= log_->last_index(); ++i) {
+    auto batch = log_->entries(i, i + 1, 0);
+    if (!batch.ok()) break;
+    auto parsed = parse_entry_data((*batch)[0].data);
+    if (parsed.ok() && parsed->first == EntryKind::kConfig) {
+      if (auto m = decode_membership(parsed->second); m.ok()) config_history_[i] = *m;
+    }
+  }
+  config_ = config_history_.rbegin()->second;
+  durable_index_ = log_->last_index();
+}
+
+RaftNode::~RaftNode() {
+  *alive_ = false;
+  env_.network().set_handler(channel_, {});
+}
+
+void RaftNode::start() {
+  started_at_ = env_.now();
+  // A restarted voter may not remember hearing from a leader; it behaves as
+  // if it just had, so a lease granted before the crash stays safe.
+  last_leader_contact_ = started_at_;
+  env_.network().set_handler(channel_, [this](Message&& m) { on_message(std::move(m)); });
+  if (observer_) observer_->on_start(*this);
+  reset_election_timer();
+  env_.log(LogLevel::kInfo, "raft",
+           "started at term " + std::to_string(term_) + ", log " +
+               std::to_string(log_->first_index()) + ".." + std::to_string(log_->last_index()) +
+               ", applied " + std::to_string(applied_) + ", " + config_.to_string());
+}
+
+void RaftNode::fail(const absl::Status& st) {
+  if (!failure_.ok()) return;
+  failure_ = st;
+  env_.log(LogLevel::kError, "raft", "storage failed, replica stops serving: " + std::string(st.message()));
+  election_timer_.cancel();
+  heartbeat_timer_.cancel();
+  fail_pending("replica storage failed");
+  set_role(Role::kFollower);
+  leader_ = kNoNode;
+}
+
+uint64_t RaftNode::match_index(NodeId peer) const {
+  auto it = progress_.find(peer);
+  return it == progress_.end() ? 0 : it->second.match;
+}
+
+// ---- messages --------------------------------------------------------------
+
+void RaftNode::on_message(Message&& m) {
+  if (!failure_.ok()) return;
+  auto decoded = decode_message(m.payload);
+  if (!decoded.ok()) {
+    env_.log(LogLevel::kWarn, "raft", "dropped malformed message from " + std::to_string(m.from));
+    return;
+  }
+  decoded->from = m.from;
+  step(std::move(*decoded));
+}
+
+void RaftNode::send(NodeId to, RaftMessage m) {
+  m.term = m.term == 0 ? term_ : m.term;
+  // Nothing leaves before the hard state it was decided under is durable.
+  if (persisting_) {
+    after_persist_.push_back([this, to, m = std::move(m)]() mutable {
+      env_.network().send(to, channel_, encode_message(m));
+    });
+    return;
+  }
+  env_.network().send(to, channel_, encode_message(m));
+}
+
+void RaftNode::persist_then(HardState hs, std::function<void()> then) {
+  persisting_ = true;
+  if (then) after_persist_.push_back(std::move(then));
+  absl::Status st = log_->save_hard_state(hs, [this, hs](absl::Status done) {
+    if (!done.ok()) return fail(done);
+    // Saves complete in order: once the newest is durable, everything waits no more.
+    if (log_->hard_state() == hs) {
+      persisting_ = false;
+      auto queued = std::move(after_persist_);
+      after_persist_.clear();
+      for (auto& f : queued) f();
+    }
+  });
+  if (!st.ok()) fail(st);
+}
+
+void RaftNode::step(RaftMessage&& m) {
+  const bool vote_kind = m.type == MsgType::kPreVote || m.type == MsgType::kVote;
+  if (m.term > term_) {
+    if (m.type == MsgType::kPreVote || (m.type == MsgType::kPreVoteResp && m.granted)) {
+      // A pre-vote is about a term nobody has entered yet: terms stay put.
+    } else if (m.type == MsgType::kVote && !m.transfer && heard_from_leader_recently()) {
+      // Vote stickiness: while a leader is known to be alive, a candidate's
+      // higher term is ignored altogether. Leases depend on this.
+      return;
+    } else {
+      const bool from_leader = m.type == MsgType::kAppend || m.type == MsgType::kSnapshot ||
+                               m.type == MsgType::kTimeoutNow;
+      become_follower(m.term, from_leader ? m.from : kNoNode);
+    }
+  } else if (m.term < term_) {
+    if (m.type == MsgType::kAppend || m.type == MsgType::kSnapshot) {
+      // A deposed leader learns of the new term from the answer.
+      RaftMessage r;
+      r.type = m.type == MsgType::kAppend ? MsgType::kAppendResp : MsgType::kSnapshotResp;
+      r.success = false;
+      send(m.from, std::move(r));
+    } else if (m.type == MsgType::kPreVote) {
+      RaftMessage r;
+      r.type = MsgType::kPreVoteResp;
+      r.granted = false;
+      send(m.from, std::move(r));
+    }
+    return;
+  }
+  switch (m.type) {
+    case MsgType::kPreVote:
+    case MsgType::kVote: return on_vote_request(m);
+    case MsgType::kPreVoteResp:
+    case MsgType::kVoteResp: return on_vote_response(m);
+    case MsgType::kAppend: return on_append(std::move(m));
+    case MsgType::kAppendResp: return on_append_response(m);
+    case MsgType::kSnapshot: return on_snapshot(std::move(m));
+    case MsgType::kSnapshotResp: return on_snapshot_response(m);
+    case MsgType::kTimeoutNow:
+      if (config_.is_voter(id()) && role_ != Role::kLeader) {
+        env_.log(LogLevel::kInfo, "raft", "leadership handed over by " + std::to_string(m.from));
+        campaign(/*pre=*/false, /*transfer=*/true);
+      }
+      return;
+  }
+  (void)vote_kind;
+}
+
+// ---- roles -------------------------------------------------------------------
+
+void RaftNode::set_role(Role r) {
+  if (r == role_ && r != Role::kLeader) return;
+  role_ = r;
+  if (observer_) observer_->on_role(*this);
+}
+
+void RaftNode::become_follower(uint64_t term, NodeId leader) {
+  if (term > term_) {
+    term_ = term;
+    vote_ = kNoNode;
+    persist_then({term_, vote_}, nullptr);
+  }
+  const bool was_leader = role_ == Role::kLeader;
+  set_role(Role::kFollower);
+  leader_ = leader;
+  if (leader != kNoNode) last_leader_contact_ = env_.now();
+  if (was_leader) {
+    heartbeat_timer_.cancel();
+    progress_.clear();
+    transfer_target_ = kNoNode;
+    fail_pending("leadership lost; the outcome of in-flight writes is unknown");
+  }
+  reset_election_timer();
+}
+
+void RaftNode::become_leader() {
+  set_role(Role::kLeader);
+  leader_ = id();
+  committed_in_term_ = false;
+  transfer_target_ = kNoNode;
+  lease_start_ = TimePoint{};
+  round_sent_at_.clear();
+  progress_.clear();
+  for (NodeId n : config_.members()) {
+    if (n == id()) continue;
+    Progress p;
+    p.next = log_->last_index() + 1;
+    p.last_contact = env_.now();
+    progress_[n] = p;
+  }
+  election_timer_.cancel();
+  env_.log(LogLevel::kInfo, "raft", "leader for term " + std::to_string(term_));
+  // A no-op in the new term lets the leader learn what is committed (it may
+  // only count replicas for entries of its own term) and enables reads.
+  LogEntry noop{log_->last_index() + 1, term_, make_entry_data(EntryKind::kNoop, "")};
+  const uint64_t index = noop.index, t = term_;
+  term_start_index_ = index;
+  absl::Status st = log_->append({std::move(noop)}, [this, index, t](absl::Status done) {
+    if (!done.ok()) return fail(done);
+    on_own_append_durable(index, t);
+  });
+  if (!st.ok()) return fail(st);
+  broadcast_append(/*heartbeat=*/false);
+  heartbeat_timer_.arm(options_.heartbeat_interval, [this] { on_heartbeat_timer(); });
+}
+
+Duration RaftNode::random_election_timeout() {
+  return env_.random().range(options_.election_timeout_min, options_.election_timeout_min * 2 - Duration(1));
+}
+
+void RaftNode::reset_election_timer() {
+  if (!failure_.ok()) return;
+  election_timer_.arm(random_election_timeout(), [this] { on_election_timeout(); });
+}
+
+bool RaftNode::heard_from_leader_recently() const {
+  if (role_ == Role::kLeader) return true;
+  return env_.now() - last_leader_contact_ < options_.election_timeout_min;
+}
+
+void RaftNode::fail_pending(const std::string& why) {
+  auto writes = std::move(writes_);
+  writes_.clear();
+  auto reads = std::move(reads_);
+  reads_.clear();
+  for (auto& w : writes) w.done(RaftResult{absl::UnavailableError(why), w.index, "", leader_});
+  for (auto& r : reads) r.done(RaftResult{absl::UnavailableError(why), r.index, "", leader_});
+}
+
+}  // namespace shoal

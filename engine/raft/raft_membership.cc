@@ -1,0 +1,71 @@
+// RaftNode: membership changes and leadership transfer.
+#include <algorithm>
+
+#include "engine/raft/raft.h"
+
+namespace shoal {
+
+void RaftNode::on_config_entry(uint64_t index, const Membership& m) {
+  config_history_[index] = m;
+  config_ = m;
+  env_.log(LogLevel::kInfo, "raft", "configuration at " + std::to_string(index) + ": " + m.to_string());
+  if (role_ != Role::kLeader) return;
+  for (NodeId n : m.members()) {
+    if (n == id() || progress_.count(n)) continue;
+    Progress p;
+    p.next = log_->last_index() + 1;
+    p.last_contact = env_.now();
+    progress_[n] = p;
+  }
+  for (auto it = progress_.begin(); it != progress_.end();) {
+    it = m.contains(it->first) ? std::next(it) : progress_.erase(it);
+  }
+}
+
+void RaftNode::change_membership(MembershipChange change, RaftCallback done) {
+  if (role_ != Role::kLeader || !failure_.ok()) {
+    return done(RaftResult{absl::UnavailableError("not the leader"), 0, "", leader_});
+  }
+  // One change at a time, and only once this leader committed in its term
+  // (otherwise an uncommitted change of a previous leader could be lost
+  // while this one commits: the bug in the original single-server scheme).
+  if (config_history_.rbegin()->first > commit_ || !committed_in_term_) {
+    return done(RaftResult{absl::UnavailableError("a configuration change is in progress"), 0, "", leader_});
+  }
+  if (change.kind == ChangeKind::kPromote) {
+    const uint64_t match = match_index(change.node);
+    if (match + options_.learner_catchup_entries < log_->last_index()) {
+      return done(RaftResult{absl::UnavailableError("learner has not caught up yet"), 0, "", leader_});
+    }
+  }
+  auto next = apply_change(config_, change);
+  if (!next.ok()) return done(RaftResult{next.status(), 0, "", leader_});
+  LogEntry e{log_->last_index() + 1, term_, make_entry_data(EntryKind::kConfig, encode_membership(*next))};
+  const uint64_t index = e.index, t = term_;
+  absl::Status st = log_->append({std::move(e)}, [this, index, t](absl::Status s) {
+    if (!s.ok()) return fail(s);
+    on_own_append_durable(index, t);
+  });
+  if (!st.ok()) return done(RaftResult{st, 0, "", leader_});
+  writes_.push_back(PendingWrite{index, t, Ack::kQuorum, std::move(done), false, ""});
+  on_config_entry(index, *next);
+  broadcast_append(/*heartbeat=*/false);
+}
+
+absl::Status RaftNode::transfer_leadership(NodeId target) {
+  if (role_ != Role::kLeader) return absl::UnavailableError("not the leader");
+  if (target == id()) return absl::OkStatus();
+  if (!config_.is_voter(target)) return absl::InvalidArgumentError("target is not a voter");
+  transfer_target_ = target;
+  transfer_deadline_ = env_.now() + options_.election_timeout_min;
+  if (match_index(target) == log_->last_index()) {
+    RaftMessage t;
+    t.type = MsgType::kTimeoutNow;
+    send(target, std::move(t));
+  } else {
+    send_append(target, /*heartbeat=*/false);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace shoal

@@ -1,0 +1,188 @@
+// Raft in the simulator: elections, replication, failover, partitions,
+// crash recovery, snapshots and membership, with invariants checked at
+// every transition.
+#include <gtest/gtest.h>
+
+#include "tests/raft/raft_harness.h"
+
+namespace shoal::testing {
+namespace {
+
+std::string violations(const RaftInvariants& inv) {
+  std::string s;
+  for (const auto& v : inv.violations()) s += v + "\n";
+  return s;
+}
+
+TEST(RaftSim, ElectsOneLeaderWithin5sFor3_5_7Nodes) {
+  for (int n : {3, 5, 7}) {
+    for (uint64_t seed = 1; seed <= 30; ++seed) {
+      RaftCluster c(seed, n);
+      ASSERT_TRUE(c.wait_leader(seconds(5))) << n << " nodes, seed " << seed;
+      c.sim.run_for(seconds(2));
+      ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+    }
+  }
+}
+
+TEST(RaftSim, CommittedEntriesReachEveryReplica) {
+  RaftCluster c(7, 3);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(c.put("v" + std::to_string(i)).ok()) << i;
+  c.sim.run_for(seconds(1));
+  for (NodeId id : {1u, 2u, 3u}) {
+    auto* p = c.sim.process_as<RaftProcess>(id);
+    ASSERT_EQ(p->sm().items().size(), 50u) << "node " << id;
+    EXPECT_EQ(p->sm().items()[49], "v49");
+  }
+  c.invariants.check_log_matching(c.running());
+  EXPECT_TRUE(c.invariants.ok()) << violations(c.invariants);
+}
+
+TEST(RaftSim, LeaderCrashElectsANewLeaderThatKeepsCommittedWrites) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    RaftCluster c(seed, 5);
+    ASSERT_TRUE(c.wait_leader(seconds(5)));
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(c.put("a" + std::to_string(i)).ok());
+    const NodeId old = c.leader();
+    c.sim.crash(old);
+    ASSERT_TRUE(c.wait_leader(seconds(3))) << "seed " << seed;
+    EXPECT_NE(c.leader(), old);
+    ASSERT_TRUE(c.put("after").ok());
+    auto* p = c.sim.process_as<RaftProcess>(c.leader());
+    ASSERT_GE(p->sm().items().size(), 11u);
+    EXPECT_EQ(p->sm().items()[9], "a9");
+    c.sim.restart(old);
+    c.sim.run_for(seconds(2));
+    EXPECT_EQ(c.sim.process_as<RaftProcess>(old)->sm().items().size(), p->sm().items().size());
+    c.invariants.check_log_matching(c.running());
+    ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+  }
+}
+
+TEST(RaftSim, MinorityNeverCommitsAndMajorityMovesOn) {
+  RaftCluster c(11, 5);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  const NodeId old = c.leader();
+  std::vector<NodeId> minority{old}, majority;
+  for (NodeId id = 1; id <= 5; ++id) {
+    if (id == old) continue;
+    (minority.size() < 2 ? minority : majority).push_back(id);
+  }
+  c.sim.partition({minority, majority});
+  bool answered = false;
+  absl::Status st;
+  c.node(old)->propose("lost", Ack::kQuorum, [&](RaftResult r) { answered = true; st = r.status; });
+  c.sim.run_for(seconds(3));
+  EXPECT_TRUE(!answered || !st.ok()) << "a minority leader acknowledged a write";
+  for (NodeId id : minority) EXPECT_FALSE(c.node(id)->is_leader()) << "check-quorum did not depose " << id;
+  ASSERT_NE(c.leader(), kNoNode);
+  ASSERT_TRUE(c.put("won").ok());
+  c.sim.heal_all_links();
+  c.sim.run_for(seconds(2));
+  for (NodeId id = 1; id <= 5; ++id) {
+    const auto& items = c.sim.process_as<RaftProcess>(id)->sm().items();
+    EXPECT_EQ(std::count(items.begin(), items.end(), "lost"), 0) << "node " << id;
+    EXPECT_EQ(std::count(items.begin(), items.end(), "won"), 1) << "node " << id;
+  }
+  ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+}
+
+TEST(RaftSim, KillingEveryNodeLosesNothingAcknowledged) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    RaftCluster c(seed, 3);
+    ASSERT_TRUE(c.wait_leader(seconds(5)));
+    int acked = 0;
+    for (int i = 0; i < 20; ++i) acked += c.put("k" + std::to_string(i)).ok();
+    for (NodeId id = 1; id <= 3; ++id) c.sim.crash(id);
+    for (NodeId id = 1; id <= 3; ++id) c.sim.restart(id);
+    ASSERT_TRUE(c.wait_leader(seconds(5))) << "seed " << seed;
+    ASSERT_TRUE(c.put("after").ok());
+    auto* p = c.sim.process_as<RaftProcess>(c.leader());
+    ASSERT_GE(p->sm().items().size(), static_cast<size_t>(acked) + 1) << "seed " << seed;
+    ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+  }
+}
+
+TEST(RaftSim, LaggingFollowerCatchesUpBySnapshot) {
+  RaftOptions o;
+  o.snapshot_threshold = 20;
+  o.snapshot_keep_entries = 5;
+  RaftCluster c(3, 3, o);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  const NodeId l = c.leader();
+  const NodeId lagger = l == 3 ? 2 : 3;
+  c.sim.partition({{lagger}, {1, 2, 3}});
+  c.sim.heal_all_links();
+  for (NodeId id = 1; id <= 3; ++id) {
+    if (id != lagger) { c.sim.cut(id, lagger); c.sim.cut(lagger, id); }
+  }
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(c.put("s" + std::to_string(i)).ok()) << i;
+  ASSERT_GT(c.node(c.leader())->log().first_index(), 10u) << "the leader never compacted";
+  c.sim.heal_all_links();
+  c.sim.run_for(seconds(3));
+  EXPECT_EQ(c.sim.process_as<RaftProcess>(lagger)->sm().items().size(), 100u);
+  EXPECT_TRUE(c.node(lagger)->snapshots().latest().has_value());
+  c.invariants.check_log_matching(c.running());
+  ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+}
+
+TEST(RaftSim, LearnerCatchesUpIsPromotedAndANodeIsRemoved) {
+  RaftCluster c(5, 3);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(c.put("m" + std::to_string(i)).ok());
+  RaftOptions joiner = c.options;
+  joiner.initial_voters.clear();
+  c.add(4, joiner);
+  auto change = [&](MembershipChange ch) {
+    bool done = false;
+    absl::Status st;
+    c.node(c.leader())->change_membership(ch, [&](RaftResult r) { done = true; st = r.status; });
+    c.sim.run_until([&] { return done; }, c.sim.now() + seconds(5));
+    return done ? st : absl::DeadlineExceededError("no answer");
+  };
+  ASSERT_TRUE(change({ChangeKind::kAddLearner, 4}).ok());
+  c.sim.run_for(seconds(1));
+  ASSERT_TRUE(change({ChangeKind::kPromote, 4}).ok());
+  EXPECT_TRUE(c.node(c.leader())->membership().is_voter(4));
+  EXPECT_EQ(c.sim.process_as<RaftProcess>(4)->sm().items().size(), 30u);
+  const NodeId old = c.leader();
+  ASSERT_TRUE(change({ChangeKind::kRemove, old}).ok());
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  c.sim.run_for(seconds(2));
+  ASSERT_NE(c.leader(), old);
+  EXPECT_FALSE(c.node(c.leader())->membership().contains(old));
+  ASSERT_TRUE(c.put("after-removal").ok());
+  ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+}
+
+TEST(RaftSim, LeadershipTransferMovesTheLeader) {
+  RaftCluster c(9, 3);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  ASSERT_TRUE(c.put("x").ok());
+  const NodeId old = c.leader();
+  const NodeId target = old == 1 ? 2 : 1;
+  ASSERT_TRUE(c.node(old)->transfer_leadership(target).ok());
+  c.sim.run_until([&] { return c.leader() == target; }, c.sim.now() + seconds(2));
+  EXPECT_EQ(c.leader(), target);
+  ASSERT_TRUE(c.invariants.ok()) << violations(c.invariants);
+}
+
+TEST(RaftSim, ReadIndexAndLeaseReadsSeeCommittedWrites) {
+  RaftCluster c(4, 3);
+  ASSERT_TRUE(c.wait_leader(seconds(5)));
+  ASSERT_TRUE(c.put("r1").ok());
+  for (bool lease : {false, true}) {
+    bool done = false;
+    RaftResult got;
+    auto cb = [&](RaftResult r) { done = true; got = r; };
+    if (lease) c.node(c.leader())->read_lease("", cb); else c.node(c.leader())->read_index("", cb);
+    c.sim.run_until([&] { return done; }, c.sim.now() + seconds(2));
+    ASSERT_TRUE(done);
+    ASSERT_TRUE(got.status.ok());
+    EXPECT_EQ(got.value, "r1,");
+  }
+}
+
+}  // namespace
+}  // namespace shoal::testing
