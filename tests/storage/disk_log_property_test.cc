@@ -58,6 +58,8 @@ struct Issued {
   uint64_t compacted_to = 0;           // the highest index it compacted away
 };
 
+// One replica driven by a seed: random mutations, time, crashes and full
+// disks, each crash judged against the model of what was acknowledged.
 class CrashRun {
  public:
   explicit CrashRun(uint64_t seed) : rng_(seed), sim_(seed, sim_options(rng_)) {
