@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
 #include "engine/query/str_cat.h"
 #include "engine/core/random.h"
 #include "engine/query/date.h"
@@ -226,7 +226,10 @@ class KeyedBucketsCollector final : public AggCollector {
   }
 
   const AggSpec& spec_;
-  absl::flat_hash_map<Value, BucketState> buckets_;
+  struct KeyHash {
+    size_t operator()(const Value& v) const { return static_cast<size_t>(value_hash(v)); }
+  };
+  std::unordered_map<Value, BucketState, KeyHash> buckets_;
   uint64_t total_ = 0;
   bool overflow_ = false;
 };

@@ -53,7 +53,6 @@ HyperLogLog::HyperLogLog(uint64_t precision_threshold)
 }
 
 double HyperLogLog::relative_error_bound() const {
-  if (exact()) return 0;
   return 5 * 1.04 / std::sqrt(static_cast<double>(uint64_t{1} << precision_));
 }
 

@@ -12,7 +12,8 @@
 //
 // Stated bound: the relative standard error of the dense estimate is
 // 1.04/sqrt(2^p); relative_error_bound() is five standard errors, which a
-// correct estimate exceeds with probability below 1e-6.
+// correct estimate exceeds with probability below 1e-6. (In the exact phase
+// the error is zero, inside the same bound.)
 //
 // Merging is exact: the union of hash sets, or the register-wise maximum, is
 // the sketch the union of the inputs would have built directly. So a merged
@@ -20,9 +21,9 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_set>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "engine/core/codec.h"
 
 namespace shoal::query {
@@ -58,7 +59,7 @@ class HyperLogLog {
   int precision_;
   // Exact phase: the set of hashes (never iterated in an order that reaches
   // output: encode sorts it, and register updates are order-free).
-  absl::flat_hash_set<uint64_t> hashes_;
+  std::unordered_set<uint64_t> hashes_;
   // Dense phase: 2^precision_ registers, each the maximum rank seen.
   std::vector<uint8_t> registers_;
 };

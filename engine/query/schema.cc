@@ -93,7 +93,7 @@ absl::StatusOr<Schema> Schema::create(std::vector<FieldSpec> fields, std::option
   }
   if (vector) {
     if (absl::Status st = check_name(vector->name); !st.ok()) return st;
-    if (s.by_name_.contains(vector->name)) {
+    if (s.by_name_.count(vector->name) != 0) {
       return absl::InvalidArgumentError(str_cat("schema: field \"", vector->name, "\" is declared twice"));
     }
     if (vector->dimension < 1 || vector->dimension > kMaxVectorDimension) {
@@ -111,7 +111,7 @@ absl::StatusOr<Schema> Schema::create(std::vector<FieldSpec> fields, std::option
 }
 
 std::optional<size_t> Schema::field_index(std::string_view name) const {
-  auto it = by_name_.find(to_absl(name));
+  auto it = by_name_.find(name);
   if (it == by_name_.end()) return std::nullopt;
   return it->second;
 }

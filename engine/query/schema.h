@@ -18,12 +18,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/core/codec.h"
 
@@ -111,8 +112,7 @@ class Schema {
  private:
   std::vector<FieldSpec> fields_;
   std::optional<VectorSpec> vector_;
-  // Lookups only; never iterated, so its per-process hash seed cannot leak.
-  absl::flat_hash_map<std::string, size_t> by_name_;
+  std::map<std::string, size_t, std::less<>> by_name_;
 };
 
 }  // namespace shoal::query

@@ -6,21 +6,47 @@
 #include <limits>
 #include <numbers>
 
+#include "engine/query/exact_sum.h"
+
 namespace shoal::query {
 
 namespace {
 
-// Buffered points before a merge pass; 5x compression is the paper's choice,
-// balancing the cost of sorting against the number of passes.
-constexpr double kBufferPerCompression = 5;
+// Centroids one run can hold: the greedy pass leaves every adjacent pair
+// spanning more than one unit of k, and k covers compression/2 units.
+size_t max_centroids(double compression) { return static_cast<size_t>(2 * compression) + 16; }
 
-bool by_mean_then_weight(const TDigest::Centroid& a, const TDigest::Centroid& b) {
-  return a.mean < b.mean || (a.mean == b.mean && a.weight < b.weight);
+// One straight piece of a run's CDF, from (x0, y0) to (x1, y1); a vertical
+// piece (x0 == x1) is a jump.
+struct Piece {
+  double x0, y0, x1, y1;
+};
+
+// A piece too steep for a finite slope (two distinct values a few ulps
+// apart) is treated as a jump at its left end; it is no wider than that.
+double slope_of(const Piece& p) {
+  if (p.x1 == p.x0) return 0;
+  const double slope = (p.y1 - p.y0) / (p.x1 - p.x0);
+  return std::isfinite(slope) && slope <= 1e300 ? slope : 0;
 }
 
-// Centroids a compressed digest can hold: the greedy pass leaves every
-// adjacent pair spanning more than one unit of k, and k covers compression/2.
-size_t max_centroids(double compression) { return static_cast<size_t>(2 * compression) + 16; }
+double jump_of(const Piece& p) { return p.x1 == p.x0 || slope_of(p) == 0 ? p.y1 - p.y0 : 0; }
+
+void pieces_of(const TDigest::Run& run, std::vector<Piece>* out) {
+  double px = run.min;
+  double py = 0;
+  double before = 0;
+  auto to = [&](double x, double y) {
+    out->push_back({px, py, x, y});
+    px = x;
+    py = y;
+  };
+  for (const TDigest::Centroid& c : run.centroids) {
+    to(c.mean, before + c.weight / 2);
+    before += c.weight;
+  }
+  to(run.max, static_cast<double>(run.count));
+}
 
 }  // namespace
 
@@ -35,7 +61,7 @@ double TDigest::k_scale(double q) const {
 
 double TDigest::rank_error_bound() const {
   const double n = count_ == 0 ? 1.0 : static_cast<double>(count_);
-  return 2 * std::numbers::pi / compression_ + 2 / n;
+  return 1.5 * std::numbers::pi / compression_ + 1.5 * static_cast<double>(runs().size()) / n;
 }
 
 void TDigest::add(double x) {
@@ -47,13 +73,14 @@ void TDigest::add(double x) {
     max_ = std::max(max_, x);
   }
   ++count_;
-  buffer_.push_back({x, 1});
-  if (buffer_.size() >= kBufferPerCompression * compression_) flush();
+  buffer_.push_back(x);
+  if (buffer_.size() >= kRunPoints) flush();
 }
 
 void TDigest::merge(const TDigest& other) {
   if (other.count_ == 0) return;
-  const std::vector<Centroid>& theirs = other.centroids();
+  const std::vector<Run>& theirs = other.runs();
+  flush();
   if (count_ == 0) {
     min_ = other.min_;
     max_ = other.max_;
@@ -62,92 +89,149 @@ void TDigest::merge(const TDigest& other) {
     max_ = std::max(max_, other.max_);
   }
   count_ += other.count_;
-  buffer_.insert(buffer_.end(), theirs.begin(), theirs.end());
-  if (buffer_.size() >= kBufferPerCompression * compression_) flush();
+  runs_.insert(runs_.end(), theirs.begin(), theirs.end());
 }
 
 void TDigest::flush() const {
   if (buffer_.empty()) return;
-  std::vector<Centroid> items;
-  items.reserve(centroids_.size() + buffer_.size());
-  items.insert(items.end(), centroids_.begin(), centroids_.end());
-  items.insert(items.end(), buffer_.begin(), buffer_.end());
+  runs_.push_back(compress(std::move(buffer_)));
   buffer_.clear();
-  compress(std::move(items));
 }
 
-void TDigest::compress(std::vector<Centroid> items) const {
-  std::sort(items.begin(), items.end(), by_mean_then_weight);
-  double total = 0;
-  for (const Centroid& c : items) total += c.weight;
-  centroids_.clear();
-  // One left-to-right pass: absorb the next item into the current centroid
-  // while the merged centroid spans at most one unit of the scale function.
+TDigest::Run TDigest::compress(std::vector<double> points) const {
+  std::sort(points.begin(), points.end());
+  Run run;
+  run.count = points.size();
+  run.min = points.front();
+  run.max = points.back();
+  const double total = static_cast<double>(points.size());
+  // One pass over the sorted points: extend the current centroid while it
+  // spans at most one unit of the scale function. Centroids are therefore
+  // consecutive stretches of the sorted points.
   double weight_before = 0;
-  Centroid cur = items[0];
-  for (size_t i = 1; i < items.size(); ++i) {
-    const Centroid& next = items[i];
+  Centroid cur{points[0], 1};
+  for (size_t i = 1; i < points.size(); ++i) {
     const double q_left = weight_before / total;
-    const double q_right = (weight_before + cur.weight + next.weight) / total;
+    const double q_right = (weight_before + cur.weight + 1) / total;
     if (k_scale(q_right) - k_scale(q_left) <= 1) {
-      const double lo = std::min(cur.mean, next.mean);
-      const double hi = std::max(cur.mean, next.mean);
-      cur.weight += next.weight;
-      // A convex combination; clamp so rounding never leaves [lo, hi].
-      cur.mean = std::clamp(cur.mean + (next.mean - cur.mean) * next.weight / cur.weight, lo, hi);
+      cur.weight += 1;
+      // A running mean of sorted points stays within [first, latest].
+      cur.mean = std::clamp(cur.mean + (points[i] - cur.mean) / cur.weight, cur.mean, points[i]);
     } else {
-      centroids_.push_back(cur);
+      run.centroids.push_back(cur);
       weight_before += cur.weight;
-      cur = next;
+      cur = Centroid{points[i], 1};
     }
   }
-  centroids_.push_back(cur);
+  run.centroids.push_back(cur);
+  return run;
 }
 
-const std::vector<TDigest::Centroid>& TDigest::centroids() const {
+const std::vector<TDigest::Run>& TDigest::runs() const {
   flush();
-  return centroids_;
+  return runs_;
 }
 
-double TDigest::quantile(double q) const {
-  if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
-  if (q <= 0) return min_;
-  if (q >= 1) return max_;
-  const std::vector<Centroid>& cs = centroids();
-  const double index = q * static_cast<double>(count_);
-  // Piecewise-linear in rank: the minimum sits at rank 0, each centroid's
-  // mean at the middle of its weight, the maximum at rank n.
-  double prev_rank = 0;
-  double prev_value = min_;
-  double weight_before = 0;
-  auto between = [&](double rank, double value) {
-    if (rank <= prev_rank) return value;
-    const double t = (index - prev_rank) / (rank - prev_rank);
-    return std::clamp(prev_value + t * (value - prev_value), std::min(prev_value, value),
-                      std::max(prev_value, value));
-  };
-  for (const Centroid& c : cs) {
-    const double center = weight_before + c.weight / 2;
-    if (index < center) return between(center, c.mean);
-    prev_rank = center;
-    prev_value = c.mean;
-    weight_before += c.weight;
+double TDigest::quantile(double q) const { return quantiles({q})[0]; }
+
+std::vector<double> TDigest::quantiles(const std::vector<double>& qs) const {
+  std::vector<double> out(qs.size(), std::numeric_limits<double>::quiet_NaN());
+  if (count_ == 0) return out;
+  std::vector<Piece> pieces;
+  for (const Run& run : runs()) pieces_of(run, &pieces);
+  // Sweep the breakpoints left to right, keeping F (the summed CDF) and its
+  // slope; answer each target where F first reaches it.
+  std::vector<double> xs;
+  for (const Piece& p : pieces) {
+    xs.push_back(p.x0);
+    xs.push_back(p.x1);
   }
-  return between(static_cast<double>(count_), max_);
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  std::vector<Piece> by_start = pieces;
+  std::stable_sort(by_start.begin(), by_start.end(), [](const Piece& a, const Piece& b) { return a.x0 < b.x0; });
+  std::vector<Piece> by_end = pieces;
+  std::stable_sort(by_end.begin(), by_end.end(), [](const Piece& a, const Piece& b) { return a.x1 < b.x1; });
+  std::vector<size_t> order(qs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return qs[a] < qs[b]; });
+
+  const double n = static_cast<double>(count_);
+  size_t next = 0;
+  double f = 0, slope = 0, x_prev = xs.front();
+  // Steep pieces (points close together) start and end while the sweep moves
+  // on to wide gaps; an exact sum of the active slopes leaves no residue of
+  // them to be multiplied by a gap of 1e11.
+  ExactSum slopes;
+  size_t s = 0, e = 0;
+  for (double x : xs) {
+    const double f_left = f + std::max(slope, 0.0) * (x - x_prev);
+    for (; next < order.size() && qs[order[next]] * n <= f_left; ++next) {
+      const double t = qs[order[next]] * n;
+      out[order[next]] = slope > 0 ? std::clamp(x_prev + (t - f) / slope, x_prev, x) : x_prev;
+    }
+    double jump = 0;
+    for (; s < by_start.size() && by_start[s].x0 == x; ++s) {
+      jump += jump_of(by_start[s]);
+      if (const double sl = slope_of(by_start[s]); sl != 0) slopes.add(sl);
+    }
+    for (; e < by_end.size() && by_end[e].x1 == x; ++e) {
+      if (const double sl = slope_of(by_end[e]); sl != 0) slopes.add(-sl);
+    }
+    slope = slopes.value();
+    f = f_left + jump;
+    x_prev = x;
+    for (; next < order.size() && qs[order[next]] * n <= f; ++next) out[order[next]] = x;
+  }
+  for (; next < order.size(); ++next) out[order[next]] = max_;
+  for (size_t i = 0; i < qs.size(); ++i) {
+    if (qs[i] <= 0) out[i] = min_;
+    if (qs[i] >= 1) out[i] = max_;
+  }
+  return out;
 }
 
 void TDigest::encode(Writer& w) const {
-  const std::vector<Centroid>& cs = centroids();
+  const std::vector<Run>& rs = runs();
   w.f64(compression_);
   w.varint(count_);
   w.f64(min_);
   w.f64(max_);
-  w.varint(cs.size());
-  for (const Centroid& c : cs) {
-    w.f64(c.mean);
-    w.varint(static_cast<uint64_t>(c.weight));
+  w.varint(rs.size());
+  for (const Run& run : rs) {
+    w.varint(run.count);
+    w.f64(run.min);
+    w.f64(run.max);
+    w.varint(run.centroids.size());
+    for (const Centroid& c : run.centroids) {
+      w.f64(c.mean);
+      w.varint(static_cast<uint64_t>(c.weight));
+    }
   }
 }
+
+namespace {
+
+// Reads one run and checks it is a well-formed run inside [lo, hi].
+bool decode_run(Reader& r, double compression, double lo, double hi, TDigest::Run* run) {
+  run->count = r.varint();
+  run->min = r.f64();
+  run->max = r.f64();
+  const uint64_t n = r.varint();
+  if (!r.ok() || run->count == 0 || n == 0 || n > max_centroids(compression)) return false;
+  if (!(run->min >= lo && run->min <= run->max && run->max <= hi)) return false;
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    TDigest::Centroid c{r.f64(), static_cast<double>(r.varint())};
+    if (!r.ok() || !(c.mean >= run->min && c.mean <= run->max) || c.weight < 1) return false;
+    if (!run->centroids.empty() && c.mean < run->centroids.back().mean) return false;
+    total += static_cast<uint64_t>(c.weight);
+    run->centroids.push_back(c);
+  }
+  return total == run->count;
+}
+
+}  // namespace
 
 bool TDigest::decode(Reader& r, TDigest* out) {
   const double compression = r.f64();
@@ -156,17 +240,16 @@ bool TDigest::decode(Reader& r, TDigest* out) {
   d.count_ = r.varint();
   d.min_ = r.f64();
   d.max_ = r.f64();
-  const uint64_t n = r.varint();
-  if (!r.ok() || n > max_centroids(compression) || (n == 0) != (d.count_ == 0)) return false;
+  const uint64_t nruns = r.varint();
+  // A run takes at least 27 bytes; more runs than that is a lie.
+  if (!r.ok() || nruns > r.remaining() / 27 || (nruns == 0) != (d.count_ == 0)) return false;
   if (d.count_ > 0 && !(std::isfinite(d.min_) && std::isfinite(d.max_) && d.min_ <= d.max_)) return false;
   uint64_t total = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    Centroid c{r.f64(), static_cast<double>(r.varint())};
-    // Centroids must be sorted, inside [min, max] and of positive weight.
-    if (!r.ok() || !(c.mean >= d.min_ && c.mean <= d.max_) || c.weight < 1) return false;
-    if (!d.centroids_.empty() && by_mean_then_weight(c, d.centroids_.back())) return false;
-    total += static_cast<uint64_t>(c.weight);
-    d.centroids_.push_back(c);
+  for (uint64_t i = 0; i < nruns; ++i) {
+    Run run;
+    if (!decode_run(r, compression, d.min_, d.max_, &run)) return false;
+    total += run.count;
+    d.runs_.push_back(std::move(run));
   }
   if (total != d.count_) return false;
   *out = std::move(d);

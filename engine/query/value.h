@@ -50,11 +50,6 @@ class Value {
   friend bool operator==(const Value& a, const Value& b) { return compare(a, b) == 0; }
   friend bool operator<(const Value& a, const Value& b) { return compare(a, b) < 0; }
 
-  template <typename H>
-  friend H AbslHashValue(H h, const Value& v) {
-    return H::combine(std::move(h), v.kind_, v.int_, v.float_, v.str_);
-  }
-
   void encode(Writer& w) const;
   static bool decode(Reader& r, Value* out);
 
