@@ -1,0 +1,162 @@
+#include "engine/shard/kv_state.h"
+
+#include <cassert>
+
+#include "absl/strings/str_cat.h"
+#include "engine/core/random.h"
+
+namespace shoal::kv {
+namespace {
+
+// Distinct seeds keep a key's hash apart from an equal value's, and each kind
+// of entry's hash apart from another's.
+constexpr uint64_t kKeySeed = 0x6b76'6b65'7900'0001;      // "kvkey"
+constexpr uint64_t kValueSeed = 0x6b76'7661'6c00'0002;    // "kvval"
+constexpr uint64_t kMessageSeed = 0x6b76'6d73'6700'0003;  // "kvmsg"
+constexpr uint64_t kStateSeed = 0x6b76'7374'6100'0004;    // "kvsta"
+
+uint64_t hash_bytes(const std::string& s, uint64_t seed) {
+  return stable_hash(s.data(), s.size(), seed);
+}
+
+uint64_t entry_hash(const std::string& key, const std::string& value) {
+  return hash_combine(hash_bytes(key, kKeySeed), hash_bytes(value, kValueSeed));
+}
+
+uint64_t result_hash(const Result& r) {
+  uint64_t h = hash_combine(static_cast<uint64_t>(r.code), r.index);
+  // Absent and empty values must hash apart: a CAS against "absent" differs
+  // from one against "".
+  h = hash_combine(h, r.value ? hash_bytes(*r.value, kValueSeed) : 0);
+  h = hash_combine(h, r.value.has_value() ? 1 : 0);
+  return hash_combine(h, hash_bytes(r.message, kMessageSeed));
+}
+
+uint64_t session_hash(uint64_t client_id, const SessionEntry& e) {
+  return hash_combine(hash_combine(client_id, e.sequence), result_hash(e.result));
+}
+
+absl::Status broken(const std::string& what) {
+  return absl::InternalError(absl::StrCat("kv state invariant broken: ", what));
+}
+
+}  // namespace
+
+size_t session_cost(const SessionEntry& entry) {
+  const size_t value_bytes = entry.result.value ? entry.result.value->size() : 0;
+  return kSessionOverheadBytes + value_bytes + entry.result.message.size();
+}
+
+void KvState::set_applied_index(uint64_t index) {
+  assert(index >= applied_index_);
+  applied_index_ = index;
+}
+
+const std::string* KvState::find(const std::string& key) const {
+  auto it = data_.find(key);
+  return it == data_.end() ? nullptr : &it->second;
+}
+
+void KvState::put(const std::string& key, std::string value) {
+  auto [it, inserted] = data_.try_emplace(key);
+  if (!inserted) data_hash_ -= entry_hash(key, it->second);
+  it->second = std::move(value);
+  data_hash_ += entry_hash(key, it->second);
+}
+
+bool KvState::erase(const std::string& key) {
+  auto it = data_.find(key);
+  if (it == data_.end()) return false;
+  data_hash_ -= entry_hash(key, it->second);
+  data_.erase(it);
+  return true;
+}
+
+const SessionEntry* KvState::session(uint64_t client_id) const {
+  auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+void KvState::link_session(uint64_t client_id, SessionEntry entry) {
+  session_hash_ += session_hash(client_id, entry);
+  session_bytes_ += session_cost(entry);
+  session_by_index_.emplace(entry.result.index, client_id);
+  sessions_.emplace(client_id, std::move(entry));
+}
+
+void KvState::unlink_session(Sessions::iterator it) {
+  session_hash_ -= session_hash(it->first, it->second);
+  session_bytes_ -= session_cost(it->second);
+  session_by_index_.erase(it->second.result.index);
+  sessions_.erase(it);
+}
+
+void KvState::remember(uint64_t client_id, SessionEntry entry, const KvOptions& options) {
+  assert(entry.result.index == applied_index_);
+  assert(session_by_index_.empty() || session_by_index_.rbegin()->first < entry.result.index);
+  assert(options.max_sessions >= 1);
+  assert(options.max_session_bytes >= kMaxSessionCostBytes);
+  if (auto it = sessions_.find(client_id); it != sessions_.end()) unlink_session(it);
+  link_session(client_id, std::move(entry));
+  // The newest session holds the highest index, so it is evicted last, and
+  // the requirements on the options mean it alone always fits.
+  while (sessions_.size() > options.max_sessions || session_bytes_ > options.max_session_bytes) {
+    const uint64_t oldest_client = session_by_index_.begin()->second;
+    assert(oldest_client != client_id);
+    unlink_session(sessions_.find(oldest_client));
+  }
+}
+
+bool KvState::insert_session(uint64_t client_id, SessionEntry entry) {
+  if (sessions_.contains(client_id) || session_by_index_.contains(entry.result.index)) return false;
+  link_session(client_id, std::move(entry));
+  return true;
+}
+
+uint64_t KvState::fingerprint() const {
+  uint64_t h = hash_combine(kStateSeed, applied_index_);
+  h = hash_combine(h, data_.size());
+  h = hash_combine(h, data_hash_);
+  h = hash_combine(h, sessions_.size());
+  return hash_combine(h, session_hash_);
+}
+
+absl::Status KvState::check_invariants(const KvOptions& options) const {
+  uint64_t data_hash = 0;
+  for (const auto& [key, value] : data_) {
+    if (key.empty() || key.size() > kMaxKeyBytes) return broken("a key is empty or too long");
+    if (value.size() > kMaxValueBytes) return broken("the value of a key is too long");
+    data_hash += entry_hash(key, value);
+  }
+  if (data_hash != data_hash_) return broken("the data hash does not match the data");
+
+  uint64_t session_hash_sum = 0;
+  size_t session_bytes = 0;
+  for (const auto& [client_id, e] : sessions_) {
+    if (client_id == kNoClient) return broken("a session has client id 0");
+    if (e.sequence < kFirstSequence) return broken("a session has sequence 0");
+    if (e.result.index == 0) return broken("a session's result has index 0");
+    if (e.result.index > applied_index_) return broken("a session applied after the applied index");
+    auto by_index = session_by_index_.find(e.result.index);
+    if (by_index == session_by_index_.end() || by_index->second != client_id) {
+      return broken(absl::StrCat("session of client ", client_id, " is missing from the recency index"));
+    }
+    session_hash_sum += session_hash(client_id, e);
+    session_bytes += session_cost(e);
+  }
+  if (session_by_index_.size() != sessions_.size()) return broken("the recency index has extra entries");
+  if (session_hash_sum != session_hash_) return broken("the session hash does not match the sessions");
+  if (session_bytes != session_bytes_)
+    return broken("the session byte count does not match the sessions");
+  if (sessions_.size() > options.max_sessions) {
+    return broken(
+        absl::StrCat(sessions_.size(), " sessions exceed the limit of ", options.max_sessions));
+  }
+  if (session_bytes_ > options.max_session_bytes) {
+    return broken(
+        absl::StrCat(session_bytes_, " session bytes exceed the limit of ", options.max_session_bytes));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace shoal::kv

@@ -1,0 +1,125 @@
+// KvState: everything a KvStateMachine replica holds — its applied index, the
+// ordered key-value map and the client-session table — plus the bookkeeping
+// that keeps the fingerprint and the session accounting up to date as the
+// state changes, so fingerprint() costs O(1) and check_invariants() can
+// recompute all of it from scratch and compare.
+//
+// KvStateMachine decides *what* changes (the command semantics and the
+// exactly-once rules); KvState only stores and accounts. It is a value type:
+// restore() builds a whole new KvState and swaps it in, which is how a failed
+// restore leaves the old state untouched.
+//
+// Session expiry. The table holds at most KvOptions::max_sessions sessions
+// whose remembered results take at most KvOptions::max_session_bytes (as
+// counted by session_cost()). remember() evicts the least recently *applied*
+// session — the one whose last sequence applied at the lowest log index —
+// until both limits hold. Recency is measured in log indexes, never by a
+// clock, so every replica evicts the same sessions at the same entry.
+//
+// Everything iterated is an ordered (btree) map, so the order in which a
+// snapshot lists keys and sessions depends only on their values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/shard/kv_command.h"
+
+namespace shoal::kv {
+
+// Each remembered session costs its result's value and message bytes plus
+// this much for the entry itself.
+inline constexpr size_t kSessionOverheadBytes = 64;
+// The most one session can cost; a table must be able to hold at least one.
+inline constexpr size_t kMaxSessionCostBytes = kSessionOverheadBytes + kMaxValueBytes + kMaxMessageBytes;
+inline constexpr size_t kDefaultMaxSessions = 16384;
+inline constexpr size_t kDefaultMaxSessionBytes = 64 << 20;
+
+// Every replica of one group must be built with equal options: they decide
+// which sessions are evicted, and so what state the replicas converge to.
+struct KvOptions {
+  size_t max_sessions = kDefaultMaxSessions;           // REQUIRES >= 1
+  size_t max_session_bytes = kDefaultMaxSessionBytes;  // REQUIRES >= kMaxSessionCostBytes
+};
+
+// What a session remembers: its last applied sequence and the result that
+// sequence got. result.index is the log index at which it applied, which is
+// also the session's recency for eviction.
+struct SessionEntry {
+  uint64_t sequence = 0;
+  Result result;
+  bool operator==(const SessionEntry&) const = default;
+};
+
+size_t session_cost(const SessionEntry& entry);
+
+class KvState {
+ public:
+  using Data = absl::btree_map<std::string, std::string>;
+  using Sessions = absl::btree_map<uint64_t, SessionEntry>;
+
+  uint64_t applied_index() const { return applied_index_; }
+  // REQUIRES: index >= applied_index().
+  void set_applied_index(uint64_t index);
+
+  const Data& data() const { return data_; }
+  const Sessions& sessions() const { return sessions_; }
+  size_t session_bytes() const { return session_bytes_; }
+
+  // nullptr when the key is absent.
+  const std::string* find(const std::string& key) const;
+  void put(const std::string& key, std::string value);
+  // PROMISES: true when the key existed.
+  bool erase(const std::string& key);
+
+  // nullptr when the client has no session.
+  const SessionEntry* session(uint64_t client_id) const;
+  // Makes `entry` the client's session and then evicts least recently applied
+  // sessions until the table is within `options`' limits.
+  // REQUIRES: entry.result.index == applied_index(), above every remembered
+  // session's index; the options obey KvOptions' requirements.
+  // PROMISES: the client's new session is never the one evicted.
+  void remember(uint64_t client_id, SessionEntry entry, const KvOptions& options);
+  // Adds a session as read from a snapshot, without eviction.
+  // PROMISES: false (changing nothing) if the client already has a session or
+  // another session applied at the same index.
+  bool insert_session(uint64_t client_id, SessionEntry entry);
+
+  // A stable hash of the whole state (applied index, data and sessions).
+  uint64_t fingerprint() const;
+
+  // Recomputes every derived quantity from scratch and checks it and the
+  // limits: the invariants checker the simulator may run after each step.
+  // Costs time proportional to the state's bytes.
+  absl::Status check_invariants(const KvOptions& options) const;
+
+ private:
+  void link_session(uint64_t client_id, SessionEntry entry);
+  void unlink_session(Sessions::iterator it);
+
+  uint64_t applied_index_ = 0;
+  Data data_;
+  Sessions sessions_;
+  // Session recency: the log index of each session's last applied sequence,
+  // to its client id. The lowest entry is the next to be evicted.
+  absl::btree_map<uint64_t, uint64_t> session_by_index_;
+  // Sums (mod 2^64) of per-entry hashes: a multiset hash that updates in O(1)
+  // per change and does not depend on the order changes were made in.
+  uint64_t data_hash_ = 0;
+  uint64_t session_hash_ = 0;
+  size_t session_bytes_ = 0;
+};
+
+// The snapshot bytes of a state (kv_snapshot.cc has the layout). Equal states
+// give equal bytes.
+std::string encode_snapshot(const KvState& state);
+// PROMISES: an error (DataLoss) unless `bytes` are a snapshot, intact, of a
+// state that satisfies check_invariants(options).
+absl::StatusOr<KvState> decode_snapshot(std::string_view bytes, const KvOptions& options);
+
+}  // namespace shoal::kv

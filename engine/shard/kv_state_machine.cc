@@ -1,0 +1,159 @@
+#include "engine/shard/kv_state_machine.h"
+
+#include <cassert>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace shoal::kv {
+namespace {
+
+Result make_result(Code code, uint64_t index, std::string message = {}) {
+  // Messages are cut to the limit so a result always encodes (and decodes)
+  // within kMaxMessageBytes, whatever produced the text.
+  if (message.size() > kMaxMessageBytes) message.resize(kMaxMessageBytes);
+  return Result{code, std::nullopt, index, std::move(message)};
+}
+
+}  // namespace
+
+KvStateMachine::KvStateMachine(KvOptions options) : options_(options) {
+  assert(options_.max_sessions >= 1);
+  assert(options_.max_session_bytes >= kMaxSessionCostBytes);
+}
+
+std::string KvStateMachine::apply(uint64_t index, std::string_view bytes) {
+  absl::StatusOr<Command> command = decode_command(bytes);
+  if (!command.ok()) {
+    // A malformed entry still occupies its index: it is applied as "nothing
+    // happened", identically on every replica.
+    assert(index > state_.applied_index());
+    state_.set_applied_index(index);
+    return encode_result(make_result(Code::kError, index, std::string(command.status().message())));
+  }
+  return encode_result(apply_command(index, *command));
+}
+
+Result KvStateMachine::apply_command(uint64_t index, const Command& command) {
+  assert(index > state_.applied_index());
+  state_.set_applied_index(index);
+  if (auto st = check_command(command); !st.ok()) {
+    return make_result(Code::kError, index, std::string(st.message()));
+  }
+  if (!command.session) return apply_write(index, command.write);
+  return apply_in_session(index, *command.session, command.write);
+}
+
+Result KvStateMachine::apply_in_session(uint64_t index, const Session& session, const Write& write) {
+  if (const SessionEntry* last = state_.session(session.client_id)) {
+    // The same sequence again is a retry of a write that already applied; its
+    // first answer was lost on the way back. Applying it again would apply it
+    // twice, so the remembered answer is the answer, and nothing changes.
+    if (session.sequence == last->sequence) return last->result;
+    // An older sequence is a late duplicate: the client moved on, so it holds
+    // that write's answer already, and the table no longer does.
+    if (session.sequence < last->sequence) {
+      return make_result(Code::kStaleSequence, index,
+                         absl::StrCat("stale sequence: client ", session.client_id, " sent ",
+                                      session.sequence, " after ", last->sequence));
+    }
+  } else if (session.sequence != kFirstSequence) {
+    // Without a session a retry cannot be told from a new write, so neither
+    // may apply: the client's session was evicted (or it skipped sequence 1).
+    return make_result(Code::kSessionExpired, index,
+                       absl::StrCat("session expired: client ", session.client_id,
+                                    " has no session and sent sequence ", session.sequence));
+  }
+  Result result = apply_write(index, write);
+  state_.remember(session.client_id, SessionEntry{session.sequence, result}, options_);
+  return result;
+}
+
+Result KvStateMachine::apply_write(uint64_t index, const Write& write) {
+  return std::visit(
+      [this, index](const auto& op) -> Result {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, Put>) {
+          state_.put(op.key, op.value);
+          return make_result(Code::kOk, index);
+        } else if constexpr (std::is_same_v<T, Delete>) {
+          return make_result(state_.erase(op.key) ? Code::kOk : Code::kNotFound, index);
+        } else if constexpr (std::is_same_v<T, Cas>) {
+          return apply_cas(index, op);
+        } else {
+          static_assert(std::is_same_v<T, Append>);
+          return apply_append(index, op);
+        }
+      },
+      write);
+}
+
+Result KvStateMachine::apply_cas(uint64_t index, const Cas& cas) {
+  const std::string* current = state_.find(cas.key);
+  const bool matches =
+      cas.expected ? current != nullptr && *current == *cas.expected : current == nullptr;
+  if (!matches) {
+    // The current value goes back so the client can retry its CAS against it
+    // without another read.
+    Result failed = make_result(Code::kCasFailed, index);
+    if (current != nullptr) failed.value = *current;
+    return failed;
+  }
+  state_.put(cas.key, cas.value);
+  return make_result(Code::kOk, index);
+}
+
+Result KvStateMachine::apply_append(uint64_t index, const Append& append) {
+  const std::string* current = state_.find(append.key);
+  const size_t current_bytes = current == nullptr ? 0 : current->size();
+  if (current_bytes + append.suffix.size() > kMaxValueBytes) {
+    return make_result(Code::kError, index,
+                       absl::StrCat("append would make the value ", current_bytes + append.suffix.size(),
+                                    " bytes, more than the limit of ", kMaxValueBytes));
+  }
+  std::string value = current == nullptr ? std::string() : *current;
+  value.append(append.suffix);
+  state_.put(append.key, std::move(value));
+  return make_result(Code::kOk, index);
+}
+
+std::string KvStateMachine::query(std::string_view request) const {
+  absl::StatusOr<Query> q = decode_query(request);
+  if (!q.ok()) {
+    return encode_result(
+        make_result(Code::kError, state_.applied_index(), std::string(q.status().message())));
+  }
+  return encode_result(read(*q));
+}
+
+Result KvStateMachine::read(const Query& query) const {
+  const uint64_t applied = state_.applied_index();
+  if (auto st = check_query(query); !st.ok()) {
+    return make_result(Code::kError, applied, std::string(st.message()));
+  }
+  const Get& get = std::get<Get>(query);
+  if (get.min_applied_index > applied) {
+    return make_result(
+        Code::kBehind, applied,
+        absl::StrCat("applied index ", applied, " is below the requested ", get.min_applied_index));
+  }
+  const std::string* value = state_.find(get.key);
+  if (value == nullptr) return make_result(Code::kNotFound, applied);
+  Result found = make_result(Code::kOk, applied);
+  found.value = *value;
+  return found;
+}
+
+std::string KvStateMachine::snapshot() const { return encode_snapshot(state_); }
+
+absl::Status KvStateMachine::restore(std::string_view bytes) {
+  absl::StatusOr<KvState> restored = decode_snapshot(bytes, options_);
+  if (!restored.ok()) return restored.status();
+  state_ = *std::move(restored);
+  return absl::OkStatus();
+}
+
+uint64_t KvStateMachine::fingerprint() const { return state_.fingerprint(); }
+
+}  // namespace shoal::kv
