@@ -127,7 +127,7 @@ struct Result {
   Code code = Code::kOk;
   std::optional<std::string> value;  // get: the value; kCasFailed: the current value
   uint64_t index = 0;                // see the contract above
-  std::string message;               // set for kError, kStaleSequence, kSessionExpired
+  std::string message;               // set for kError, kStaleSequence, kSessionExpired, kBehind
   bool operator==(const Result&) const = default;
 };
 
