@@ -48,9 +48,12 @@ bool ScenarioResult::safe() const {
 }
 
 const std::vector<Scenario>& catalogue() {
-  static const std::vector<Scenario> all = {
-      health_basic_scenario(),
-  };
+  static const std::vector<Scenario> all = [] {
+    std::vector<Scenario> v{health_basic_scenario()};
+    for (auto& s : kv_scenarios()) v.push_back(std::move(s));
+    for (auto& s : replication_scenarios()) v.push_back(std::move(s));
+    return v;
+  }();
   return all;
 }
 

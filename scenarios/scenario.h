@@ -87,5 +87,7 @@ inline constexpr const char* kDefaultScenario = "health-basic";
 
 // Built by each scenario's file.
 Scenario health_basic_scenario();
+std::vector<Scenario> kv_scenarios();
+std::vector<Scenario> replication_scenarios();
 
 }  // namespace shoal::scenarios

@@ -252,7 +252,11 @@ void RaftNode::fail_pending(const std::string& why) {
   writes_.clear();
   auto reads = std::move(reads_);
   reads_.clear();
-  for (auto& w : writes) w.done(RaftResult{absl::UnavailableError(why), w.index, "", leader_});
+  // Aborted: the write may still commit under another leader — its outcome
+  // is unknown. A read simply did not happen.
+  for (auto& w : writes) {
+    if (w.done) w.done(RaftResult{absl::AbortedError(why), w.index, "", leader_});
+  }
   for (auto& r : reads) r.done(RaftResult{absl::UnavailableError(why), r.index, "", leader_});
 }
 

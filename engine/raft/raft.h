@@ -70,7 +70,10 @@ const char* to_string(Role r);
 
 // What a proposal or a read came to.
 struct RaftResult {
-  absl::Status status;         // OK, or Unavailable (not leader / lost), ResourceExhausted
+  // OK; Unavailable: not done (not the leader, not caught up), retry elsewhere;
+  // Aborted: a write whose outcome is unknown (leadership lost after it was
+  // appended); ResourceExhausted: over a bound, retry later.
+  absl::Status status;
   uint64_t index = 0;          // the entry's log index (writes) or the read index
   std::string value;           // the state machine's result or query answer
   NodeId leader_hint = kNoNode;
@@ -159,6 +162,7 @@ class RaftNode {
     uint64_t snapshot_index = 0;  // kSnapshot: the snapshot being sent
     uint64_t snapshot_chunk = 0;  // kSnapshot: the next chunk to send
     uint64_t acked_seq = 0;       // the newest heartbeat round it answered
+    TimePoint last_progress{};    // when match last advanced (or replication began)
   };
   struct PendingWrite {
     uint64_t index = 0, term = 0;

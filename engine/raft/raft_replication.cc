@@ -50,6 +50,18 @@ void RaftNode::on_heartbeat_timer() {
       return;
     }
   }
+  for (auto& [n, p] : progress_) {
+    // Appends sent optimistically may have been lost (a partition drops
+    // them): with no progress for an election timeout, probe again rather
+    // than wait forever on a full in-flight window.
+    if (p.state == Progress::State::kReplicate && p.next > p.match + 1 &&
+        now - p.last_progress > options_.election_timeout_min) {
+      p.state = Progress::State::kProbe;
+      p.next = p.match + 1;
+      p.inflight = 0;
+      p.probe_sent = false;
+    }
+  }
   if (transfer_target_ != kNoNode && now > transfer_deadline_) {
     env_.log(LogLevel::kInfo, "raft", "leadership transfer timed out");
     transfer_target_ = kNoNode;
@@ -218,14 +230,21 @@ void RaftNode::on_append_response(const RaftMessage& m) {
   if (m.success) {
     if (m.index > p.match) {
       p.match = m.index;
+      p.last_progress = env_.now();
       if (p.inflight > 0) p.inflight--;
     }
-    p.next = std::max(p.next, p.match + 1);
     if (p.state == Progress::State::kProbe) {
-      p.state = Progress::State::kReplicate;
+      if (m.index >= p.next - 1) {
+        // The probe matched: stream from here on.
+        p.state = Progress::State::kReplicate;
+        p.next = p.match + 1;
+        p.inflight = 0;
+        p.last_progress = env_.now();
+      }
+      // Either way a probe may go out again (the last one may have been lost).
       p.probe_sent = false;
-      p.inflight = 0;
     }
+    p.next = std::max(p.next, p.match + 1);
     maybe_commit();
     complete_writes();
     if (m.from == transfer_target_ && p.match == log_->last_index()) {
@@ -304,7 +323,7 @@ void RaftNode::apply_entry(const LogEntry& e) {
       w.result = std::move(result);
     } else if (w.done) {
       // Another leader's entry took this index: the write was lost.
-      w.done(RaftResult{absl::UnavailableError("entry overwritten by a newer leader"), w.index, "", leader_});
+      w.done(RaftResult{absl::AbortedError("entry overwritten by a newer leader"), w.index, "", leader_});
       w.done = nullptr;
     }
     break;

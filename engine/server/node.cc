@@ -20,11 +20,51 @@ Node::Node(Env& env, NodeConfig config) : env_(env), config_(std::move(config)) 
   health_ = std::make_unique<HealthMonitor>(env_, peers, config_.health, config_.on_health_change);
 }
 
-Node::~Node() { env_.network().set_handler(kAdminChannel, {}); }
+Node::~Node() {
+  env_.network().set_handler(kAdminChannel, {});
+  env_.network().set_handler(kClientChannel, {});
+}
 
 void Node::start() {
   env_.network().set_handler(kAdminChannel, [this](Message&& m) { on_admin(std::move(m)); });
   health_->start();
+  for (const GroupSpec& spec : config_.groups) {
+    groups_.push_back(std::make_unique<KvGroup>(env_, spec, config_.raft_observer));
+    groups_.back()->start();
+  }
+  env_.network().set_handler(kClientChannel, [this](Message&& m) { on_client(std::move(m)); });
+}
+
+std::string Node::error() const {
+  std::string e = health_->error();
+  for (const auto& g : groups_) {
+    const std::string ge = g->error();
+    if (!ge.empty()) e += (e.empty() ? "" : "; ") + ge;
+  }
+  return e;
+}
+
+KvGroup* Node::group(GroupId id) {
+  for (auto& g : groups_) {
+    if (g->id() == id) return g.get();
+  }
+  return nullptr;
+}
+
+void Node::on_client(Message&& m) {
+  auto request = decode_request(m.payload);
+  if (!request.ok()) {
+    env_.log(LogLevel::kWarn, "client", "dropped malformed request from " + std::to_string(m.from));
+    return;
+  }
+  KvGroup* g = group(request->group);
+  if (g == nullptr) {
+    ClientReply r{request->request_id, ReplyStatus::kBadRequest, kNoNode, 0, "",
+                  "no group " + std::to_string(request->group) + " on this node"};
+    env_.network().send(m.from, kClientChannel, encode_reply(r));
+    return;
+  }
+  g->handle(m.from, std::move(*request));
 }
 
 std::string Node::status_json() const {
@@ -50,6 +90,23 @@ std::string Node::status_json() const {
     peers.push_back(std::move(po));
   }
   o["peers"] = std::move(peers);
+  boost::json::array groups;
+  for (const auto& g : groups_) {
+    boost::json::object go;
+    go["id"] = g->id();
+    if (!g->error().empty()) go["error"] = g->error();
+    if (const RaftNode* r = g->raft()) {
+      go["role"] = to_string(r->role());
+      go["term"] = r->term();
+      go["leader"] = r->leader();
+      go["commit"] = r->commit_index();
+      go["applied"] = r->applied_index();
+      go["last_index"] = r->last_index();
+      go["members"] = r->membership().to_string();
+    }
+    groups.push_back(std::move(go));
+  }
+  o["groups"] = std::move(groups);
   return boost::json::serialize(o);
 }
 

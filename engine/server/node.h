@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/cluster/health.h"
+#include "engine/server/kv_group.h"
 #include "engine/env/env.h"
 
 namespace shoal {
@@ -21,6 +22,10 @@ struct NodeConfig {
   HealthConfig health;
   // Observes every peer status change (the simulator's checkers use it).
   HealthMonitor::ChangeCallback on_health_change;
+  // The replication groups this node hosts a replica of.
+  std::vector<GroupSpec> groups;
+  // Observes every hosted Raft replica (the simulator's invariant checker).
+  RaftObserver* raft_observer = nullptr;
 };
 
 // Admin requests and replies travel on kAdminChannel:
@@ -42,17 +47,21 @@ class Node {
   HealthMonitor& health() { return *health_; }
   const HealthMonitor& health() const { return *health_; }
   // The node cannot serve: names why (e.g. a corrupt file). Empty when fine.
-  std::string error() const { return health_->error(); }
+  std::string error() const;
+  // The hosted group with this id, or nullptr.
+  KvGroup* group(GroupId id);
 
   // The node's status as JSON: its id, boot counter and per-peer health.
   std::string status_json() const;
 
  private:
   void on_admin(Message&& m);
+  void on_client(Message&& m);
 
   Env& env_;
   NodeConfig config_;
   std::unique_ptr<HealthMonitor> health_;
+  std::vector<std::unique_ptr<KvGroup>> groups_;
 };
 
 }  // namespace shoal

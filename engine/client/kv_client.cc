@@ -1,0 +1,131 @@
+#include "engine/client/kv_client.h"
+
+#include <cassert>
+
+#include "engine/core/channels.h"
+
+namespace shoal {
+
+namespace {
+// Request ids carry the operation number above the attempt number, so a late
+// reply to an earlier attempt of the same operation still counts.
+constexpr int kAttemptBits = 16;
+}  // namespace
+
+const char* to_string(OpOutcome o) {
+  switch (o) {
+    case OpOutcome::kOk: return "ok";
+    case OpOutcome::kFail: return "fail";
+    case OpOutcome::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+KvClient::KvClient(Env& env, KvClientOptions options)
+    : env_(env), options_(std::move(options)), attempt_timer_(env.clock()) {
+  assert(options_.client_id != kv::kNoClient);
+  assert(!options_.nodes.empty());
+  rotation_ = env_.random().below(options_.nodes.size());
+  target_ = options_.nodes[rotation_];
+  env_.network().set_handler(kClientChannel, [this](Message&& m) { on_reply(std::move(m)); });
+}
+
+KvClient::~KvClient() { env_.network().set_handler(kClientChannel, {}); }
+
+NodeId KvClient::next_node() {
+  rotation_ = (rotation_ + 1) % options_.nodes.size();
+  return options_.nodes[rotation_];
+}
+
+void KvClient::write(kv::Write w, KvCallback done) {
+  assert(!busy());
+  kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w)};
+  Op op;
+  op.number = ++op_number_;
+  op.request = ClientRequest{0, options_.group, true, static_cast<uint8_t>(options_.write_level), 0,
+                             kv::encode_command(c)};
+  op.done = std::move(done);
+  op.deadline = env_.now() + options_.operation_timeout;
+  op_ = std::move(op);
+  attempt();
+}
+
+void KvClient::read(std::string key, KvCallback done) {
+  assert(!busy());
+  const bool session = options_.read_level == ReadLevel::kSession;
+  kv::Query q = kv::Get{std::move(key), session ? token_ : 0};
+  Op op;
+  op.number = ++op_number_;
+  op.request = ClientRequest{0, options_.group, false, static_cast<uint8_t>(options_.read_level), token_,
+                             kv::encode_query(q)};
+  op.done = std::move(done);
+  op.deadline = env_.now() + options_.operation_timeout;
+  op_ = std::move(op);
+  attempt();
+}
+
+void KvClient::attempt() {
+  Op& op = *op_;
+  if (env_.now() >= op.deadline) {
+    return finish(KvOpResult{op.request.write ? OpOutcome::kUnknown : OpOutcome::kFail, {},
+                             "timed out after " + std::to_string(op.attempts) + " attempts"});
+  }
+  op.attempts++;
+  op.request.request_id = (op.number << kAttemptBits) | (static_cast<uint64_t>(op.attempts) & 0xffff);
+  // Reads that any replica may serve go anywhere; the rest go to the leader.
+  const bool anywhere = !op.request.write && (op.request.level == static_cast<uint8_t>(ReadLevel::kAny) ||
+                                              op.request.level == static_cast<uint8_t>(ReadLevel::kSession));
+  const NodeId to = anywhere ? options_.nodes[env_.random().below(options_.nodes.size())] : target_;
+  if (op.request.write) op.maybe_applied = true;
+  env_.network().send(to, kClientChannel, encode_request(op.request));
+  const uint64_t number = op.number;
+  attempt_timer_.arm(options_.attempt_timeout, [this, number] {
+    if (op_ && op_->number == number) retry(next_node());
+  });
+}
+
+void KvClient::retry(NodeId next) {
+  target_ = next;
+  const uint64_t number = op_->number;
+  attempt_timer_.arm(options_.retry_backoff, [this, number] {
+    if (op_ && op_->number == number) attempt();
+  });
+}
+
+void KvClient::on_reply(Message&& m) {
+  auto reply = decode_reply(m.payload);
+  if (!reply.ok() || !op_ || (reply->request_id >> kAttemptBits) != op_->number) return;
+  Op& op = *op_;
+  switch (reply->status) {
+    case ReplyStatus::kOk: {
+      auto result = kv::decode_result(reply->payload);
+      if (!result.ok() && !reply->payload.empty()) return;  // a garbled reply: wait for another
+      KvOpResult r{OpOutcome::kOk, result.ok() ? *result : kv::Result{}, "", m.from, op.attempts};
+      if (!op.request.write && result.ok() && result->code == kv::Code::kBehind) return retry(next_node());
+      if (result.ok() && (result->code == kv::Code::kSessionExpired || result->code == kv::Code::kStaleSequence)) {
+        r.outcome = OpOutcome::kUnknown;
+        r.error = result->message;
+      }
+      token_ = std::max(token_, reply->index);
+      if (op.request.write || options_.read_level != ReadLevel::kAny) target_ = m.from;
+      return finish(std::move(r));
+    }
+    case ReplyStatus::kNotLeader:
+      return retry(reply->leader_hint != kNoNode ? reply->leader_hint : next_node());
+    case ReplyStatus::kUnknown:
+    case ReplyStatus::kUnavailable:
+      return retry(next_node());
+    case ReplyStatus::kBadRequest:
+      return finish(KvOpResult{op.maybe_applied && op.attempts > 1 ? OpOutcome::kUnknown : OpOutcome::kFail,
+                               {}, reply->message, m.from, op.attempts});
+  }
+}
+
+void KvClient::finish(KvOpResult r) {
+  attempt_timer_.cancel();
+  KvCallback done = std::move(op_->done);
+  op_.reset();
+  done(r);
+}
+
+}  // namespace shoal

@@ -1,0 +1,87 @@
+#include "engine/server/client_protocol.h"
+
+#include "engine/core/codec.h"
+
+namespace shoal {
+
+const char* to_string(WriteLevel l) {
+  switch (l) {
+    case WriteLevel::kLeader: return "leader";
+    case WriteLevel::kQuorum: return "quorum";
+    case WriteLevel::kAll: return "all";
+  }
+  return "?";
+}
+
+const char* to_string(ReadLevel l) {
+  switch (l) {
+    case ReadLevel::kLinearizable: return "linearizable";
+    case ReadLevel::kLease: return "lease";
+    case ReadLevel::kSession: return "session";
+    case ReadLevel::kAny: return "any";
+  }
+  return "?";
+}
+
+const char* to_string(ReplyStatus s) {
+  switch (s) {
+    case ReplyStatus::kOk: return "ok";
+    case ReplyStatus::kNotLeader: return "not-leader";
+    case ReplyStatus::kUnavailable: return "unavailable";
+    case ReplyStatus::kUnknown: return "unknown";
+    case ReplyStatus::kBadRequest: return "bad-request";
+  }
+  return "?";
+}
+
+std::string encode_request(const ClientRequest& r) {
+  Writer w;
+  w.u64(r.request_id);
+  w.u32(r.group);
+  w.boolean(r.write);
+  w.u8(r.level);
+  w.varint(r.session_index);
+  w.bytes(r.payload);
+  return w.take();
+}
+
+absl::StatusOr<ClientRequest> decode_request(std::string_view bytes) {
+  Reader rd(bytes);
+  ClientRequest r;
+  r.request_id = rd.u64();
+  r.group = rd.u32();
+  r.write = rd.boolean();
+  r.level = rd.u8();
+  r.session_index = rd.varint();
+  r.payload = rd.bytes();
+  if (!rd.finished_ok()) return absl::InvalidArgumentError("malformed client request");
+  if (r.level < 1 || r.level > (r.write ? 3 : 4)) return absl::InvalidArgumentError("bad consistency level");
+  return r;
+}
+
+std::string encode_reply(const ClientReply& r) {
+  Writer w;
+  w.u64(r.request_id);
+  w.u8(static_cast<uint8_t>(r.status));
+  w.u32(r.leader_hint);
+  w.varint(r.index);
+  w.bytes(r.payload);
+  w.bytes(r.message);
+  return w.take();
+}
+
+absl::StatusOr<ClientReply> decode_reply(std::string_view bytes) {
+  Reader rd(bytes);
+  ClientReply r;
+  r.request_id = rd.u64();
+  const uint8_t status = rd.u8();
+  r.leader_hint = rd.u32();
+  r.index = rd.varint();
+  r.payload = rd.bytes();
+  r.message = rd.bytes();
+  if (!rd.finished_ok() || status < 1 || status > 5) return absl::InvalidArgumentError("malformed client reply");
+  r.status = static_cast<ReplyStatus>(status);
+  return r;
+}
+
+}  // namespace shoal

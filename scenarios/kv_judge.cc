@@ -1,0 +1,150 @@
+// KvRun's end-of-run checks.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/checkers/linearizability.h"
+#include "scenarios/cluster.h"
+#include "scenarios/kv_run.h"
+
+namespace shoal::scenarios {
+
+namespace {
+std::optional<std::string> read_key(const kv::KvStateMachine& sm, const std::string& key) {
+  auto res = kv::decode_result(sm.query(kv::encode_query(kv::Get{key, 0})));
+  if (!res.ok() || res->code != kv::Code::kOk) return std::nullopt;
+  return res->value;
+}
+}  // namespace
+
+CheckResult KvRun::check_appends_present() {
+  CheckResult c{"no-acknowledged-write-lost", true, ""};
+  RaftNode* l = raft(leader());
+  if (l == nullptr) {
+    c.ok = false;
+    c.detail = "no leader at the end to read the final state from";
+    return c;
+  }
+  const kv::KvStateMachine& sm = node(leader())->group(0)->state();
+  size_t lost = 0, checked = 0, leader_level = 0, leader_level_lost = 0;
+  for (size_t i = 0; i < history_.size(); ++i) {
+    const check::Operation& op = history_[i];
+    if (op.op.type != check::OpType::kAppend || !op.ok()) continue;
+    const auto value = read_key(sm, op.op.key);
+    const bool present = value && value->find(*op.op.value) != std::string::npos;
+    // A leader-level write promises only the leader's copy: its loss is
+    // measured, not a failure.
+    if (write_level_of(i) == WriteLevel::kLeader) {
+      ++leader_level;
+      leader_level_lost += present ? 0 : 1;
+      continue;
+    }
+    ++checked;
+    if (!present) {
+      if (++lost <= 3) {
+        absl::StrAppend(&c.detail, c.detail.empty() ? "" : "; ", "acknowledged ", check::describe(op),
+                        " is not in the final value of ", op.op.key);
+      }
+    }
+  }
+  c.ok = lost == 0;
+  metric("appends_acknowledged", static_cast<double>(checked));
+  metric("appends_lost", static_cast<double>(lost));
+  if (leader_level > 0) {
+    metric("leader_level_appends_acknowledged", static_cast<double>(leader_level));
+    metric("leader_level_appends_lost", static_cast<double>(leader_level_lost));
+  }
+  return c;
+}
+
+CheckResult KvRun::check_convergence() {
+  CheckResult c{"convergence", true, ""};
+  std::optional<uint64_t> fingerprint, applied;
+  RaftNode* l = raft(leader());
+  if (l == nullptr) {
+    c.ok = false;
+    c.detail = "no leader at the end";
+    return c;
+  }
+  for (NodeId id : all_node_ids()) {
+    RaftNode* r = raft(id);
+    if (r == nullptr || !node(id)->group(0)->error().empty()) continue;
+    if (!l->membership().contains(id)) continue;  // removed from the group
+    const uint64_t fp = node(id)->group(0)->state().fingerprint();
+    if (!fingerprint) {
+      fingerprint = fp;
+      applied = r->applied_index();
+    } else if (fp != *fingerprint || r->applied_index() != *applied) {
+      c.ok = false;
+      absl::StrAppend(&c.detail, "node ", id, " applied ", r->applied_index(), " vs ", *applied,
+                      (fp != *fingerprint ? " with a different state; " : "; "));
+    }
+  }
+  return c;
+}
+
+CheckResult KvRun::check_liveness() {
+  CheckResult c{"liveness", true, ""};
+  const int64_t from = to_ns(TimePoint(config_.duration));
+  const int64_t bound = config_.liveness_bound.count();
+  std::optional<int64_t> first;
+  for (size_t i = 0; i < history_.size(); ++i) {
+    const check::Operation& op = history_[i];
+    if (!op.ok() || op.op.type == check::OpType::kRead || op.complete_ns < from) continue;
+    first = first ? std::min(*first, op.complete_ns) : op.complete_ns;
+  }
+  if (!first || *first - from > bound) {
+    c.ok = false;
+    c.detail = absl::StrCat("no write succeeded within ", format_duration(config_.liveness_bound),
+                            " of the faults stopping at ", format_duration(config_.duration));
+  } else {
+    metric("recovery_after_heal_ms", static_cast<double>(*first - from) / 1e6);
+  }
+  return c;
+}
+
+void KvRun::judge(ScenarioResult& r) {
+  std::vector<const RaftNode*> replicas;
+  for (NodeId id : all_node_ids()) {
+    if (RaftNode* n = raft(id)) replicas.push_back(n);
+  }
+  invariants_.check_log_matching(replicas);
+  CheckResult inv{"raft-invariants", invariants_.ok(), ""};
+  for (const auto& v : invariants_.violations()) absl::StrAppend(&inv.detail, v, "; ");
+  r.checks.push_back(inv);
+  if (config_.check_linearizable) {
+    check::LinearizabilityOptions lo;
+    lo.model = check::Model::kKv;
+    const auto lin = check::check_linearizable(history_, lo);
+    CheckResult c{"linearizable", lin.verdict != check::Verdict::kNotLinearizable, lin.message};
+    if (lin.verdict == check::Verdict::kUnknown) c.detail = "search budget exhausted: " + lin.message;
+    r.checks.push_back(c);
+  }
+  r.checks.push_back(check_appends_present());
+  for (auto& c : extra_checks_) r.checks.push_back(c);
+  r.checks.push_back(check_convergence());
+  r.liveness = check_liveness();
+  size_t ok = 0, fail = 0, unknown = 0;
+  std::vector<double> latency_ms;
+  for (const auto& op : history_.operations()) {
+    if (op.ok()) {
+      ++ok;
+      latency_ms.push_back(static_cast<double>(op.complete_ns - op.invoke_ns) / 1e6);
+    } else if (op.outcome == check::Outcome::kFail) {
+      ++fail;
+    } else {
+      ++unknown;
+    }
+  }
+  std::sort(latency_ms.begin(), latency_ms.end());
+  auto pct = [&](double q) {
+    return latency_ms.empty() ? 0.0 : latency_ms[static_cast<size_t>(q * static_cast<double>(latency_ms.size() - 1))];
+  };
+  metric("ops_ok", static_cast<double>(ok));
+  metric("ops_fail", static_cast<double>(fail));
+  metric("ops_unknown", static_cast<double>(unknown));
+  metric("latency_p50_ms", pct(0.5));
+  metric("latency_p99_ms", pct(0.99));
+  metric("terms", static_cast<double>(invariants_.leaders().size()));
+}
+
+}  // namespace shoal::scenarios

@@ -1,0 +1,114 @@
+// replication-levels: three clients write at the levels all, quorum and
+// leader while the leader is killed twice. Each level's promise is checked:
+//   all     — at acknowledgement every voter's log holds the entry;
+//   quorum  — never lost (and so is every all-level write);
+//   leader  — may be lost on failover: the loss is measured, not failed;
+// and replication lag is sampled: below 1 s whenever no fault is active.
+#include <algorithm>
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/kv_run.h"
+
+namespace shoal::scenarios {
+namespace {
+
+constexpr Duration kLagBound = seconds(1);
+constexpr Duration kSample = milliseconds(50);
+
+// Samples how far behind each follower is, in time: how long ago the oldest
+// entry it lacks was appended by the leader.
+struct LagSampler {
+  std::deque<std::pair<TimePoint, uint64_t>> appended;  // (time, leader's last index)
+  double max_healthy_ms = 0;
+  std::string violation;
+};
+
+ScenarioResult replication_levels(const ScenarioOptions& o) {
+  KvRunConfig c;
+  c.name = "replication-levels";
+  c.nodes = o.nodes.value_or(3);
+  c.duration = o.duration.value_or(seconds(24));
+  if (c.duration < seconds(20)) throw std::invalid_argument("replication-levels needs at least 20s");
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.clients = 3;
+  c.write_levels = {WriteLevel::kAll, WriteLevel::kQuorum, WriteLevel::kLeader};
+  c.check_linearizable = false;  // leader-level writes may be lost by design
+  KvRun run(o, c);
+
+  auto all_check = std::make_shared<CheckResult>(CheckResult{"all-level-held-by-every-voter", true, ""});
+  run.on_complete = [&run, all_check](size_t i, const KvOpResult& r) {
+    if (r.outcome != OpOutcome::kOk || run.history()[i].op.type == check::OpType::kRead) return;
+    if (run.write_level_of(i) != WriteLevel::kAll) return;
+    RaftNode* l = run.raft(run.leader());
+    if (l == nullptr) return;
+    for (NodeId v : l->membership().voters) {
+      RaftNode* f = run.raft(v);
+      if (f != nullptr && f->log().last_index() < r.result.index) {
+        all_check->ok = false;
+        all_check->detail = absl::StrCat("an all-level write at index ", r.result.index,
+                                         " was acknowledged before voter ", v, " held it");
+      }
+    }
+  };
+
+  // Faults: the leader is killed at 8 s and 15 s and restarted 3 s later.
+  auto faulty_until = std::make_shared<TimePoint>(TimePoint{});
+  for (Duration t : {seconds(8), seconds(15)}) {
+    run.sim().at(TimePoint(t), "kill leader", [&run, faulty_until] {
+      const NodeId l = run.leader();
+      if (l == kNoNode) return;
+      run.sim().crash(l);
+      *faulty_until = run.sim().now() + seconds(3) + seconds(2);
+      run.sim().after(seconds(3), "restart", [&run, l] { run.sim().restart(l); });
+    });
+  }
+  auto lag = std::make_shared<LagSampler>();
+  auto sample = std::make_shared<std::function<void()>>();
+  *sample = [&run, lag, faulty_until, sample] {
+    const NodeId ln = run.leader();
+    RaftNode* l = run.raft(ln);
+    const TimePoint now = run.sim().now();
+    if (l != nullptr) {
+      lag->appended.emplace_back(now, l->last_index());
+      while (lag->appended.size() > 400) lag->appended.pop_front();
+      if (now > *faulty_until && now > TimePoint(seconds(2))) {
+        for (NodeId v : l->membership().voters) {
+          if (v == ln) continue;
+          RaftNode* f = run.raft(v);
+          const uint64_t have = f ? f->log().last_index() : 0;
+          // The oldest sample at which the leader already had more than `have`.
+          for (const auto& [t, idx] : lag->appended) {
+            if (idx > have) {
+              const double ms = to_seconds_f(now - t) * 1000;
+              lag->max_healthy_ms = std::max(lag->max_healthy_ms, ms);
+              if (now - t > kLagBound && lag->violation.empty()) {
+                lag->violation = absl::StrCat("follower ", v, " lagged ", ms, "ms at ", format_time(now));
+              }
+              break;
+            }
+          }
+        }
+      }
+    }
+    run.sim().after(kSample, "lag sample", *sample);
+  };
+  run.sim().at(TimePoint(kSample), "lag sample", *sample);
+
+  ScenarioResult r = run.run(nullptr);
+  CheckResult lag_check{"lag-below-1s-when-healthy", lag->violation.empty(), lag->violation};
+  r.checks.insert(r.checks.begin(), {*all_check, lag_check});
+  r.metrics["replication_lag_max_healthy_ms"] = lag->max_healthy_ms;
+  return r;
+}
+
+}  // namespace
+
+std::vector<Scenario> replication_scenarios() {
+  return {{"replication-levels",
+           "writes at all / quorum / leader through two failovers: each level's promise, loss and lag measured", 3,
+           seconds(24), replication_levels}};
+}
+
+}  // namespace shoal::scenarios
