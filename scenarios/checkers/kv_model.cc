@@ -21,6 +21,16 @@ uint32_t ValueTable::concat(uint32_t state, uint32_t suffix) {
   return id;
 }
 
+bool ValueTable::extends(uint32_t from, uint32_t to) {
+  if (!values_[to]) return false;
+  const uint64_t pair = (uint64_t{from} << 32) | to;
+  if (auto it = extends_.find(pair); it != extends_.end()) return it->second;
+  const std::string& prefix = values_[from] ? *values_[from] : std::string();
+  const bool result = values_[to]->compare(0, prefix.size(), prefix) == 0;
+  extends_.emplace(pair, result);
+  return result;
+}
+
 ModelOp intern_op(ValueTable& table, const Operation& operation) {
   ModelOp m;
   m.type = operation.op.type;
@@ -30,6 +40,34 @@ ModelOp intern_op(ValueTable& table, const Operation& operation) {
   m.expected = table.intern(operation.op.expected);
   m.result = table.intern(operation.result.value);
   return m;
+}
+
+bool is_observation(const ModelOp& op) {
+  if (op.type == OpType::kRead) return true;
+  if (op.type != OpType::kCas) return false;
+  return (!op.effect_unknown && !op.applied) || op.expected == op.value;
+}
+
+bool is_observation(const Operation& o) {
+  if (o.op.type == OpType::kRead) return true;
+  if (o.op.type != OpType::kCas) return false;
+  return (o.ok() && !o.result.applied) || o.op.expected == o.op.value;
+}
+
+std::optional<uint32_t> required_value(const ModelOp& op) {
+  if (op.effect_unknown) return std::nullopt;
+  if (op.type == OpType::kRead) return op.result;
+  if (op.type == OpType::kCas && op.applied) return op.expected;
+  return std::nullopt;
+}
+
+std::optional<uint32_t> overwrite_value(const ModelOp& op) {
+  switch (op.type) {
+    case OpType::kWrite: return op.value;
+    case OpType::kDelete: return kAbsentId;
+    case OpType::kCas: return op.value;
+    default: return std::nullopt;
+  }
 }
 
 bool step(ValueTable& table, const ModelOp& op, uint32_t state, uint32_t* next) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,9 @@ class ValueTable {
   const Value& value(uint32_t id) const { return values_[id]; }
   // The id of value(state) + value(suffix), an absent state counting as "".
   uint32_t concat(uint32_t state, uint32_t suffix);
+  // Whether appends alone can turn value(from) into value(to): `to` is
+  // present and value(from), an absent one counting as "", is a prefix of it.
+  bool extends(uint32_t from, uint32_t to);
   // Bytes held by the interned strings, for the memory budget.
   uint64_t bytes() const { return bytes_; }
 
@@ -32,6 +36,7 @@ class ValueTable {
   std::vector<Value> values_;
   std::unordered_map<std::string, uint32_t> ids_;
   std::unordered_map<uint64_t, uint32_t> concats_;
+  std::unordered_map<uint64_t, bool> extends_;
   uint64_t bytes_ = 0;
 };
 
@@ -46,6 +51,20 @@ struct ModelOp {
 };
 
 ModelOp intern_op(ValueTable& table, const Operation& operation);
+
+// True when `op` never changes the state, whatever the state: a read, a cas
+// known not to have applied, or a cas that would set the value it expects.
+// (A write or delete that happens to leave one state unchanged is not one:
+// in another state it would change it.)
+bool is_observation(const ModelOp& op);
+bool is_observation(const Operation& operation);
+
+// The value an operation of known outcome needs to find in order to take
+// effect: a read's result, an applied cas's expected value; or nullopt.
+std::optional<uint32_t> required_value(const ModelOp& op);
+// The value an operation may set regardless of the value before it (write,
+// delete, cas); nullopt for reads and appends.
+std::optional<uint32_t> overwrite_value(const ModelOp& op);
 
 // Applies `op` in `state`. Returns false when the operation cannot take effect
 // there: a read that saw another value, a cas whose known outcome disagrees

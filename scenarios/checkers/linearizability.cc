@@ -30,30 +30,38 @@ bool has_known_outcome(const History& history, const std::vector<size_t>& ops) {
   return false;
 }
 
+bool breaks_earlier(const History& history, const FailingWindow& a, const FailingWindow& b) {
+  return history[a.blocking_op].complete_ns < history[b.blocking_op].complete_ns;
+}
+
 std::string key_name(const std::string& key) { return key.empty() ? "the register" : "key \"" + key + "\""; }
 
-std::string failure_message(const History& history, const FailingWindow& w) {
+std::string failure_message(const History& history, const LinearizabilityResult& r) {
+  const FailingWindow& w = *r.failure;
   const Operation& blocking = history[w.blocking_op];
   std::string where = blocking.source_line > 0 ? internal::str_cat(" (line ", blocking.source_line, ")") : "";
+  std::string others = r.failing_keys.size() > 1 ? internal::str_cat("; ", r.failing_keys.size(), " keys fail") : "";
+  std::string approximate = w.exact ? "" : "; window approximate: the budget ran out while narrowing it";
   return internal::str_cat("not linearizable: on ", key_name(w.key), ", ", describe(blocking), where,
-                      " cannot be ordered with the ", w.window.size() - 1,
-                      " operations concurrent with it; the longest linearizable prefix has ", w.prefix.size(),
-                      " of ", w.key_operations, " operations and leaves the value ", describe(w.state_after_prefix));
+                           " cannot be ordered with the ", w.window.size() - 1,
+                           " operations around it; the longest linearizable prefix orders ", w.prefix.size(), " of ",
+                           w.key_operations, " operations and leaves ", describe(w.state_after_prefix), others,
+                           approximate);
 }
 
 void summarise(const History& history, LinearizabilityResult* r) {
   if (r->failure) {
     r->verdict = Verdict::kNotLinearizable;
-    r->message = failure_message(history, *r->failure);
+    r->message = failure_message(history, *r);
   } else if (!r->unknown_keys.empty()) {
     r->verdict = Verdict::kUnknown;
+    std::string more = r->unknown_keys.size() > 1 ? internal::str_cat(" and ", r->unknown_keys.size() - 1, " more") : "";
     r->message = internal::str_cat("unknown: the search budget ran out after ", r->steps, " steps on ",
-                              key_name(r->unknown_keys.front()),
-                              r->unknown_keys.size() > 1 ? internal::str_cat(" and ", r->unknown_keys.size() - 1, " more") : "");
+                                   key_name(r->unknown_keys.front()), more);
   } else {
     r->verdict = Verdict::kLinearizable;
-    r->message = internal::str_cat("linearizable: ", history.size(), " operations on ", r->keys_checked, " key(s), ",
-                              r->steps, " search steps");
+    r->message = internal::str_cat("linearizable: ", history.size(), " operations on ", r->keys_checked,
+                                   " key(s), ", r->steps, " search steps");
   }
   r->ok = r->verdict == Verdict::kLinearizable;
 }
@@ -105,11 +113,11 @@ LinearizabilityResult check_linearizable(const History& history, const Lineariza
     ++result.keys_checked;
     internal::KeySearchResult r = internal::search_key(history, ops, budget);
     if (r.verdict == Verdict::kUnknown) result.unknown_keys.push_back(key);
-    if (r.verdict == Verdict::kNotLinearizable && !result.failure) {
-      result.failure = std::move(r.failure);
-      result.failure->key = key;
-      if (options.stop_at_first_failure) break;
-    }
+    if (r.verdict != Verdict::kNotLinearizable) continue;
+    result.failing_keys.push_back(key);
+    r.failure.key = key;
+    if (!result.failure || breaks_earlier(history, r.failure, *result.failure)) result.failure = std::move(r.failure);
+    if (options.stop_at_first_failure) break;
   }
   result.steps = budget.steps();
   summarise(history, &result);

@@ -19,9 +19,16 @@
 // verdict is kUnknown, never a hang. Steps and memory are deterministic; a
 // wall-time limit is not, and is meant for the command line.
 //
-// On failure the result names a window: the operation whose completion cannot
-// be reached in any order (usually the impossible read), the operations
-// concurrent with it, and the longest linearizable prefix found.
+// Two reductions keep the search small without changing a verdict: an
+// operation that never changes the state (a read) is linearized as soon as it
+// is legal, without branching; and a search state is abandoned as soon as a
+// pending read needs a value that no pending operations can produce from it.
+//
+// On failure the result names a window: the first completion, in time, that
+// no order of the operations can pass (the operation there is usually the
+// impossible read), the operations pending with it that could not be placed,
+// and the longest linearizable prefix — a linearization of everything that
+// completed before it.
 #pragma once
 
 #include <chrono>
@@ -52,7 +59,7 @@ std::string_view to_string(Verdict verdict);
 
 struct LinearizabilityBudget {
   // Search steps (one candidate tried or one backtrack) over all keys.
-  uint64_t steps_max = 200'000'000;
+  uint64_t steps_max = 50'000'000;
   // Bytes of the memo table of one key.
   uint64_t memo_bytes_max = uint64_t{2} << 30;
   // Wall time over all keys; zero means no limit.
@@ -62,8 +69,10 @@ struct LinearizabilityBudget {
 struct LinearizabilityOptions {
   Model model = Model::kKv;
   LinearizabilityBudget budget;
-  // Stop at the first key found not linearizable instead of checking the rest.
-  bool stop_at_first_failure = true;
+  // Stop at the first key (in key order) found not linearizable. By default
+  // every key is checked and the failure reported is the one that breaks
+  // earliest in time.
+  bool stop_at_first_failure = false;
 };
 
 // Where a non-linearizable history breaks. Operations are history indices.
@@ -80,6 +89,10 @@ struct FailingWindow {
   Value state_after_prefix;
   // Operations of the key that were searched (fails and unknown reads left out).
   size_t key_operations = 0;
+  // False when the budget ran out while narrowing the window down: the
+  // verdict stands, but the window is the furthest point the search reached,
+  // which may lie before where the history breaks.
+  bool exact = true;
 };
 
 struct LinearizabilityResult {
@@ -87,6 +100,7 @@ struct LinearizabilityResult {
   bool ok = true;  // verdict == kLinearizable
   std::string message;
   std::optional<FailingWindow> failure;  // set when kNotLinearizable
+  std::vector<std::string> failing_keys;  // keys not linearizable, in key order
   std::vector<std::string> unknown_keys;  // keys whose search ran out of budget
   size_t keys_checked = 0;
   uint64_t steps = 0;

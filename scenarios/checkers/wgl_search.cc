@@ -36,31 +36,47 @@ constexpr uint32_t kHead = 0;
 // ("lifting" it), backtracking links them back in reverse order.
 class KeySearch {
  public:
-  KeySearch(const History& history, const std::vector<size_t>& ops, SearchBudget& budget)
-      : history_(history), ops_(ops), budget_(budget), words_((ops.size() + 63) / 64), memo_(words_) {
-    intern_ops();
+  KeySearch(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns)
+      : history_(history),
+        ops_(within_horizon(history, ops, horizon_ns)),
+        budget_(budget),
+        words_((ops_.size() + 63) / 64),
+        memo_(words_) {
+    intern_ops(horizon_ns);
     build_events();
   }
 
-  KeySearchResult run();
+  SearchRun run();
 
  private:
   struct Frame {
     uint32_t op;          // local index of the operation linearized
     uint32_t prev_state;  // the model state before it
+    bool forced;          // an observation taken without branching
   };
 
-  void intern_ops();
+  enum class Observation { kNone, kTaken, kStateFailedBefore };
+
+  static std::vector<size_t> within_horizon(const History& history, const std::vector<size_t>& ops,
+                                            int64_t horizon_ns);
+  void intern_ops(int64_t horizon_ns);
   void build_events();
   void lift(uint32_t op);
   void unlift(uint32_t op);
-  bool try_linearize(uint32_t op);
-  void backtrack(uint32_t* node);
+  bool try_linearize(uint32_t op, bool forced);
+  Observation take_observation();
+  bool can_make(uint32_t from, uint32_t to);
+  bool satisfiable(uint32_t op);
+  bool requirement_unreachable();
+  uint32_t frontier() const;
+  bool backtrack(uint32_t* node);
   void note_blocked(uint32_t return_node);
-  KeySearchResult failure() const;
+  static SearchRun out_of_budget();
+  SearchRun success() const;
+  SearchRun failure() const;
 
   const History& history_;
-  const std::vector<size_t>& ops_;
+  const std::vector<size_t> ops_;
   SearchBudget& budget_;
   const size_t words_;
 
@@ -68,6 +84,10 @@ class KeySearch {
   std::vector<ModelOp> model_ops_;
   std::vector<uint64_t> zobrist_;
   uint32_t initial_state_ = kAbsentId;
+  bool has_appends_ = false;
+  // Scratch space of requirement_unreachable().
+  std::vector<uint8_t> awaited_;
+  std::vector<uint32_t> overwrites_, appends_;
 
   // Event list: node 0 is the head; nodes 2i+1 and 2i+2 are op i's events.
   std::vector<uint32_t> next_, prev_;
@@ -94,13 +114,33 @@ uint32_t return_node(uint32_t op) { return 2 * op + 2; }
 uint32_t node_op(uint32_t node) { return (node - 1) / 2; }
 bool is_return(uint32_t node) { return node % 2 == 0; }
 
-void KeySearch::intern_ops() {
+// Beyond the horizon a read observes nothing the search must explain, and
+// neither does any other observation, so they are left out.
+std::vector<size_t> KeySearch::within_horizon(const History& history, const std::vector<size_t>& ops,
+                                              int64_t horizon_ns) {
+  std::vector<size_t> kept;
+  kept.reserve(ops.size());
+  for (size_t i : ops) {
+    const Operation& o = history[i];
+    const bool beyond = !o.effect_unknown() && o.complete_ns > horizon_ns;
+    if (beyond && is_observation(o)) continue;
+    kept.push_back(i);
+  }
+  return kept;
+}
+
+// Operations completing beyond the horizon become of unknown outcome: they
+// may take effect or not, and need not be linearized for the search to pass.
+void KeySearch::intern_ops(int64_t horizon_ns) {
   initial_state_ = values_.intern(history_.initial_value());
+  awaited_.assign(ops_.size(), 0);
   model_ops_.reserve(ops_.size());
   zobrist_.reserve(ops_.size());
   uint64_t seed = 0x5eed5eed5eedULL;
   for (size_t index : ops_) {
     model_ops_.push_back(intern_op(values_, history_[index]));
+    if (history_[index].complete_ns > horizon_ns) model_ops_.back().effect_unknown = true;
+    has_appends_ = has_appends_ || model_ops_.back().type == OpType::kAppend;
     zobrist_.push_back(splitmix64(seed));
   }
 }
@@ -119,7 +159,7 @@ void KeySearch::build_events() {
   for (uint32_t i = 0; i < ops_.size(); ++i) {
     const Operation& o = history_[ops_[i]];
     events.push_back({o.invoke_ns, 0, call_node(i)});
-    events.push_back({o.effect_unknown() ? kOpenEnd_ns : o.complete_ns, 1, return_node(i)});
+    events.push_back({model_ops_[i].effect_unknown ? kOpenEnd_ns : o.complete_ns, 1, return_node(i)});
   }
   std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     return std::tie(a.time, a.kind, a.node) < std::tie(b.time, b.kind, b.node);
@@ -152,7 +192,7 @@ void KeySearch::unlift(uint32_t op) {
 
 // Linearizes `op` next if the model allows it and the resulting search state
 // is new; a state explored before cannot lead anywhere new.
-bool KeySearch::try_linearize(uint32_t op) {
+bool KeySearch::try_linearize(uint32_t op, bool forced) {
   uint32_t next_state = 0;
   if (!step(values_, model_ops_[op], state_, &next_state)) return false;
   const uint64_t bit = uint64_t{1} << (op % 64);
@@ -164,28 +204,121 @@ bool KeySearch::try_linearize(uint32_t op) {
     return false;
   }
   linearized_hash_ = hash;
-  stack_.push_back({op, state_});
+  stack_.push_back({op, state_, forced});
   state_ = next_state;
   lift(op);
   return true;
 }
 
-void KeySearch::backtrack(uint32_t* node) {
-  const Frame f = stack_.back();
-  stack_.pop_back();
-  state_ = f.prev_state;
-  linearized_[f.op / 64] &= ~(uint64_t{1} << (f.op % 64));
-  linearized_hash_ ^= zobrist_[f.op];
-  unlift(f.op);
-  *node = next_[call_node(f.op)];
+// A partial-order reduction. An observation (an operation that never changes
+// the state, see is_observation) that is legal now can be moved to the front
+// of any linearization from here: everything that must precede it has been
+// linearized already, and since it changes no state, moving it changes what
+// no other operation sees. So it is linearized at once without trying the
+// alternatives, and if the state it leads to failed before, this one fails
+// too.
+KeySearch::Observation KeySearch::take_observation() {
+  for (uint32_t n = next_[kHead]; n != kNil && !is_return(n); n = next_[n]) {
+    const uint32_t op = node_op(n);
+    uint32_t next_state = 0;
+    if (!is_observation(model_ops_[op]) || !step(values_, model_ops_[op], state_, &next_state)) continue;
+    return try_linearize(op, true) ? Observation::kTaken : Observation::kStateFailedBefore;
+  }
+  return Observation::kNone;
+}
+
+// The first completion still in the list: no completion after it can be
+// passed before its operation is linearized.
+uint32_t KeySearch::frontier() const {
+  uint32_t n = next_[kHead];
+  while (n != kNil && !is_return(n)) n = next_[n];
+  return n;
+}
+
+// Whether `to` can be made from `from` by appends of the values in
+// `appends_` (checked for the first one only, which is cheap and catches a
+// state whose appends went in the wrong order), when `from` is not `to`.
+bool KeySearch::can_make(uint32_t from, uint32_t to) {
+  if (from == to) return true;
+  if (!has_appends_ || !values_.extends(from, to)) return false;
+  const size_t at = values_.value(from) ? values_.value(from)->size() : 0;
+  const std::string& target = *values_.value(to);
+  for (uint32_t a : appends_) {
+    const std::string& piece = *values_.value(model_ops_[a].value);
+    if (target.compare(at, piece.size(), piece) == 0) return true;
+  }
+  return false;
+}
+
+// Whether the value `op` needs can still be found when it is linearized:
+// made from the current state, or from what a pending overwrite sets, by the
+// pending appends (`overwrites_` and `appends_` hold those invoked before
+// `op` completes).
+bool KeySearch::satisfiable(uint32_t op) {
+  const uint32_t needed = *required_value(model_ops_[op]);
+  if (can_make(state_, needed)) return true;
+  for (uint32_t w : overwrites_) {
+    if (w != op && can_make(*overwrite_value(model_ops_[w]), needed)) return true;
+  }
+  return false;
+}
+
+// Lookahead pruning. Every operation pending now that needs to find a value
+// (a read, an applied cas) is linearized before its completion, after some
+// of the operations invoked before that completion. The value it finds is
+// therefore the current state or a pending overwrite's value, followed by
+// pending appends. If that cannot give the value it needs, no order from this
+// state is legal, and the whole subtree is skipped.
+bool KeySearch::requirement_unreachable() {
+  size_t required = 0;
+  for (uint32_t n = next_[kHead]; n != kNil && !is_return(n); n = next_[n]) {
+    const uint32_t op = node_op(n);
+    if (!required_value(model_ops_[op])) continue;
+    awaited_[op] = 1;
+    ++required;
+  }
+  overwrites_.clear();
+  appends_.clear();
+  bool unreachable = false;
+  for (uint32_t n = next_[kHead]; n != kNil && required > 0; n = next_[n]) {
+    const uint32_t op = node_op(n);
+    if (!is_return(n)) {
+      if (overwrite_value(model_ops_[op])) overwrites_.push_back(op);
+      if (model_ops_[op].type == OpType::kAppend) appends_.push_back(op);
+    } else if (awaited_[op]) {
+      awaited_[op] = 0;
+      --required;
+      unreachable = unreachable || !satisfiable(op);
+    }
+  }
+  return unreachable;
+}
+
+// Undoes linearizations up to and including the latest choice that has
+// alternatives left, and points `node` at the next alternative. Forced
+// observations have none: if what follows one fails, the state before it
+// fails too. Returns false when no choice is left.
+bool KeySearch::backtrack(uint32_t* node) {
+  while (!stack_.empty()) {
+    const Frame f = stack_.back();
+    stack_.pop_back();
+    state_ = f.prev_state;
+    linearized_[f.op / 64] &= ~(uint64_t{1} << (f.op % 64));
+    linearized_hash_ ^= zobrist_[f.op];
+    unlift(f.op);
+    if (!f.forced) {
+      *node = next_[call_node(f.op)];
+      return true;
+    }
+  }
+  return false;
 }
 
 // Remembers where the search got furthest: the latest completion (in time)
 // it reached but could not pass, and at that completion the deepest prefix.
-// Every order that respects real time stops at or before the first
-// completion that no order can pass, and some order reaches it, so the
-// furthest completion reached is exactly where the history stops being
-// linearizable; everything completed before it forms a linearizable prefix.
+// Without pruning that would be exactly the first completion no order can
+// pass; pruning abandons some orders early, so it is a lower bound, used as
+// the window only when the budget does not allow narrowing it exactly.
 void KeySearch::note_blocked(uint32_t return_node) {
   const uint32_t rank = rank_[return_node];
   if (blocker_ != kNil && (rank < blocker_rank_ || (rank == blocker_rank_ && stack_.size() <= best_prefix_.size()))) {
@@ -202,35 +335,60 @@ void KeySearch::note_blocked(uint32_t return_node) {
   }
 }
 
-KeySearchResult KeySearch::run() {
+SearchRun KeySearch::run() {
   linearized_.assign(words_, 0);
   state_ = initial_state_;
-  uint32_t node = next_[kHead];
+  uint32_t node = kNil;
+  bool fresh = true;  // A new search state: observations first.
   while (next_[kHead] != kNil) {
-    if (!budget_.spend()) return {Verdict::kUnknown, {}};
-    if (budget_.steps() % kStepsPerMemoryCheck == 0 && !budget_.memory_ok(memo_.bytes() + values_.bytes())) {
-      return {Verdict::kUnknown, {}};
+    const bool memory_ok = budget_.steps() % kStepsPerMemoryCheck != 0 ||
+                           budget_.memory_ok(memo_.bytes() + values_.bytes());
+    if (!budget_.spend() || !memory_ok) return out_of_budget();
+    if (fresh) {
+      const Observation o = take_observation();
+      if (o == Observation::kTaken) continue;
+      fresh = false;
+      node = next_[kHead];
+      if (o == Observation::kStateFailedBefore && !backtrack(&node)) return failure();
+      if (o == Observation::kNone && requirement_unreachable()) {
+        note_blocked(frontier());
+        if (!backtrack(&node)) return failure();
+      }
+      continue;
     }
     assert(node != kNil);
     if (!is_return(node)) {
-      if (!try_linearize(node_op(node))) node = next_[node];
-      else node = next_[kHead];
+      fresh = try_linearize(node_op(node), false);
+      if (!fresh) node = next_[node];
       continue;
     }
     // Completions of unknown outcome come last: reaching one means every
     // operation with a known outcome has been linearized.
-    if (model_ops_[node_op(node)].effect_unknown) return {Verdict::kLinearizable, {}};
+    if (model_ops_[node_op(node)].effect_unknown) return success();
     note_blocked(node);
-    if (stack_.empty()) return failure();
-    backtrack(&node);
+    if (!backtrack(&node)) return failure();
   }
-  return {Verdict::kLinearizable, {}};
+  return success();
 }
 
-KeySearchResult KeySearch::failure() const {
-  KeySearchResult r;
+SearchRun KeySearch::out_of_budget() {
+  SearchRun r;
+  r.verdict = Verdict::kUnknown;
+  return r;
+}
+
+SearchRun KeySearch::success() const {
+  SearchRun r;
+  r.verdict = Verdict::kLinearizable;
+  for (const Frame& f : stack_) r.linearization.push_back(ops_[f.op]);
+  r.final_value = values_.value(state_);
+  return r;
+}
+
+SearchRun KeySearch::failure() const {
+  SearchRun r;
   r.verdict = Verdict::kNotLinearizable;
-  FailingWindow& w = r.failure;
+  FailingWindow& w = r.furthest;
   assert(blocker_ != kNil);
   const Operation& blocking = history_[ops_[blocker_]];
   w.blocking_op = ops_[blocker_];
@@ -244,13 +402,15 @@ KeySearchResult KeySearch::failure() const {
   w.window.erase(std::unique(w.window.begin(), w.window.end()), w.window.end());
   w.state_after_prefix = values_.value(best_state_);
   w.key_operations = ops_.size();
+  w.exact = false;
   return r;
 }
 
 }  // namespace
 
-KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget) {
-  KeySearch search(history, ops, budget);
+SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                     int64_t horizon_ns) {
+  KeySearch search(history, ops, budget, horizon_ns);
   return search.run();
 }
 

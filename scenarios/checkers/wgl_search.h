@@ -33,14 +33,35 @@ inline constexpr uint64_t kStepsPerClockRead = 4096;
 // The memo table's size is compared with the budget once per this many steps.
 inline constexpr uint64_t kStepsPerMemoryCheck = 1024;
 
+// One run of the search over the operations of one key.
+struct SearchRun {
+  Verdict verdict = Verdict::kLinearizable;
+  // kLinearizable: the operations linearized (history indices) in order, and
+  // the value they leave.
+  std::vector<size_t> linearization;
+  Value final_value;
+  // kNotLinearizable: the furthest completion the search reached. The search
+  // prunes, so this may fall short of where the history breaks; search_key
+  // narrows it down exactly.
+  FailingWindow furthest;
+};
+
+// Searches for a linearization of `ops` (history indices, all on one key,
+// without failed operations or reads of unknown outcome). Operations that
+// complete after `horizon_ns` count as of unknown outcome, and reads and
+// other observations among them are left out, so the run decides whether the
+// history up to that time can be linearized.
+SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                     int64_t horizon_ns = kOpenEnd_ns);
+
 struct KeySearchResult {
   Verdict verdict = Verdict::kLinearizable;
   // When kNotLinearizable (history indices); `key` is left to the caller.
   FailingWindow failure;
 };
 
-// Searches for a linearization of `ops` (history indices, all on one key,
-// without failed operations or reads of unknown outcome).
+// The verdict for one key; when it is not linearizable, the failing window
+// where the history first stops being linearizable (see failure_window.cc).
 KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget);
 
 }  // namespace shoal::check::internal

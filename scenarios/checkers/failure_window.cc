@@ -1,0 +1,91 @@
+// Locating where a history that is not linearizable breaks.
+//
+// Let H(t) be the history as it stood at time t: operations completing later
+// count as of unknown outcome. H(t) is linearizable for every t before some
+// completion time t*, and not from t* on, because a linearization of H(t)
+// is one of H(s) for every s < t. So t* — the first completion no order can
+// pass — is found by binary search over the key's completion times, each
+// probe one search. The search that proves H(t*) fails names the operation;
+// the one that linearizes H just before t* gives the longest linearizable
+// prefix. This costs a logarithmic number of searches, and only when a
+// history fails.
+#include <algorithm>
+
+#include "scenarios/checkers/wgl_search.h"
+
+namespace shoal::check::internal {
+namespace {
+
+// The distinct completion times of the operations of known outcome.
+std::vector<int64_t> completion_times(const History& history, const std::vector<size_t>& ops) {
+  std::vector<int64_t> times;
+  for (size_t i : ops) {
+    if (!history[i].effect_unknown()) times.push_back(history[i].complete_ns);
+  }
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
+}
+
+// The operation completing at t* that the search could not pass; among
+// several completing at that instant, the one the failed search stopped at,
+// else the first.
+size_t blocking_op_at(const History& history, const std::vector<size_t>& ops, int64_t t_ns,
+                      const FailingWindow& furthest) {
+  if (history[furthest.blocking_op].complete_ns == t_ns) return furthest.blocking_op;
+  for (size_t i : ops) {
+    if (!history[i].effect_unknown() && history[i].complete_ns == t_ns) return i;
+  }
+  return furthest.blocking_op;
+}
+
+// The window: the blocking operation, the operations invoked by then and not
+// in the prefix, and those of the prefix that overlap it.
+FailingWindow make_window(const History& history, const std::vector<size_t>& ops, size_t blocking,
+                          const SearchRun& prefix_run) {
+  FailingWindow w;
+  w.blocking_op = blocking;
+  w.prefix = prefix_run.linearization;
+  w.state_after_prefix = prefix_run.final_value;
+  w.key_operations = ops.size();
+  const Operation& b = history[blocking];
+  std::vector<size_t> sorted_prefix = w.prefix;
+  std::sort(sorted_prefix.begin(), sorted_prefix.end());
+  for (size_t i : ops) {
+    const Operation& o = history[i];
+    const bool in_prefix = std::binary_search(sorted_prefix.begin(), sorted_prefix.end(), i);
+    if (i == blocking || (in_prefix && !o.precedes(b)) || (!in_prefix && o.invoke_ns <= b.complete_ns)) {
+      w.window.push_back(i);
+    }
+  }
+  return w;
+}
+
+}  // namespace
+
+KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget) {
+  SearchRun whole = run_search(history, ops, budget);
+  if (whole.verdict != Verdict::kNotLinearizable) return {whole.verdict, {}};
+  const std::vector<int64_t> times = completion_times(history, ops);
+  // Invariant: H(times[hi]) is not linearizable; H(times[lo - 1]) is.
+  size_t lo = 0, hi = times.size() - 1;
+  SearchRun failed_at_hi = whole;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    SearchRun probe = run_search(history, ops, budget, times[mid]);
+    if (probe.verdict == Verdict::kUnknown) return {Verdict::kNotLinearizable, whole.furthest};
+    if (probe.verdict == Verdict::kNotLinearizable) {
+      hi = mid;
+      failed_at_hi = std::move(probe);
+    } else {
+      lo = mid + 1;
+    }
+  }
+  const int64_t before = hi == 0 ? times[0] - 1 : times[hi - 1];
+  SearchRun prefix = run_search(history, ops, budget, before);
+  if (prefix.verdict != Verdict::kLinearizable) return {Verdict::kNotLinearizable, whole.furthest};
+  const size_t blocking = blocking_op_at(history, ops, times[hi], failed_at_hi.furthest);
+  return {Verdict::kNotLinearizable, make_window(history, ops, blocking, prefix)};
+}
+
+}  // namespace shoal::check::internal

@@ -1,0 +1,199 @@
+// `shoal check linearizable`: judges recorded histories from the command line.
+//
+// Prints one verdict per file (or one JSON document with --json). Exit codes:
+//   0  every file is linearizable;
+//   1  some file is not linearizable, or its search ran out of budget
+//      ("unknown": not shown linearizable, so not a pass; --unknown-ok makes
+//      an unknown verdict pass instead, for sweeps that only hunt violations);
+//   2  usage error or bad input (unreadable file, malformed line: the message
+//      names the file and the line); this wins over the verdicts of other files.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <boost/json.hpp>
+
+#include "reports/checker_report.h"
+#include "scenarios/checkers/history_io.h"
+#include "scenarios/checkers/linearizability.h"
+#include "tools/command.h"
+
+namespace shoal::tools {
+namespace {
+
+namespace json = boost::json;
+using check::History;
+using check::LinearizabilityResult;
+using check::Verdict;
+
+constexpr uint64_t kBytesPerMiB = uint64_t{1} << 20;
+
+struct CheckFlags {
+  std::string model = "kv";
+  std::string format = "shoal";
+  std::vector<std::string> files;
+  bool json = false;
+  std::string initial;
+  bool initial_set = false;
+  bool initial_absent = false;
+  uint64_t steps_max = check::LinearizabilityBudget{}.steps_max;
+  uint64_t memo_mib_max = check::LinearizabilityBudget{}.memo_bytes_max / kBytesPerMiB;
+  uint64_t timeout_ms = 0;
+  bool unknown_ok = false;
+  std::string report_dir;
+};
+
+struct FileVerdict {
+  std::string file;
+  std::string error;  // bad input; the verdict fields are then unset
+  LinearizabilityResult result;
+  size_t operations = 0;
+  double elapsed_ms = 0;
+  std::string report_path;
+};
+
+check::LinearizabilityOptions options_of(const CheckFlags& f) {
+  check::LinearizabilityOptions o;
+  o.model = *check::parse_model(f.model);
+  o.budget.steps_max = f.steps_max;
+  o.budget.memo_bytes_max = f.memo_mib_max * kBytesPerMiB;
+  o.budget.time_max = std::chrono::milliseconds(f.timeout_ms);
+  return o;
+}
+
+// Reads, validates and checks one file; bad input comes back as `error`.
+FileVerdict check_file(const CheckFlags& f, const std::string& file) {
+  FileVerdict v;
+  v.file = file;
+  absl::StatusOr<History> history = check::read_history_file(file, *check::parse_history_format(f.format));
+  if (!history.ok()) {
+    v.error = std::string(history.status().message());
+    return v;
+  }
+  if (f.initial_set) history->set_initial_value(f.initial);
+  if (f.initial_absent) history->set_initial_value(std::nullopt);
+  const check::LinearizabilityOptions options = options_of(f);
+  if (absl::Status s = check::validate_for_model(*history, options.model); !s.ok()) {
+    v.error = file + ": " + std::string(s.message());
+    return v;
+  }
+  v.operations = history->size();
+  const auto start = std::chrono::steady_clock::now();
+  v.result = check::check_linearizable(*history, options);
+  v.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (v.result.failure && !f.report_dir.empty()) {
+    const std::string name = std::filesystem::path(file).filename().string();
+    auto path = reports::write_linearizability_window_html(f.report_dir, name, *history, v.result);
+    v.report_path = path.ok() ? *path : "";
+    if (!path.ok()) v.error = std::string(path.status().message());
+  }
+  return v;
+}
+
+json::object failure_json(const check::FailingWindow& w) {
+  json::object o;
+  o["key"] = w.key;
+  o["blocking_op"] = w.blocking_op;
+  json::array window(w.window.begin(), w.window.end());
+  o["window"] = std::move(window);
+  o["prefix_length"] = w.prefix.size();
+  o["key_operations"] = w.key_operations;
+  o["value_after_prefix"] = w.state_after_prefix ? json::value(*w.state_after_prefix) : json::value(nullptr);
+  return o;
+}
+
+json::object verdict_json(const FileVerdict& v) {
+  json::object o;
+  o["file"] = v.file;
+  if (!v.error.empty() && v.result.message.empty()) {
+    o["verdict"] = "bad-input";
+    o["error"] = v.error;
+    return o;
+  }
+  o["verdict"] = check::to_string(v.result.verdict);
+  o["message"] = v.result.message;
+  o["operations"] = v.operations;
+  o["keys"] = v.result.keys_checked;
+  o["steps"] = v.result.steps;
+  o["elapsed_ms"] = v.elapsed_ms;
+  if (v.result.failure) o["failure"] = failure_json(*v.result.failure);
+  if (!v.report_path.empty()) o["report"] = v.report_path;
+  if (!v.error.empty()) o["error"] = v.error;
+  return o;
+}
+
+void print_text(const FileVerdict& v) {
+  if (!v.error.empty()) std::cerr << "shoal: " << v.error << "\n";
+  if (v.result.message.empty()) return;
+  std::cout << v.file << ": " << v.result.message << " [" << v.elapsed_ms << " ms]\n";
+  if (!v.report_path.empty()) std::cout << "  failing window: " << v.report_path << "\n";
+}
+
+int exit_code(const std::vector<FileVerdict>& verdicts, bool unknown_ok) {
+  int code = kExitPass;
+  for (const FileVerdict& v : verdicts) {
+    if (!v.error.empty()) return kExitUsage;
+    if (v.result.verdict == Verdict::kNotLinearizable) code = kExitCheckFailed;
+    if (v.result.verdict == Verdict::kUnknown && !unknown_ok) code = kExitCheckFailed;
+  }
+  return code;
+}
+
+int run(const CheckFlags& f) {
+  if (f.initial_set && f.initial_absent) return usage_error("--initial and --initial-absent exclude each other");
+  std::vector<FileVerdict> verdicts;
+  json::array files;
+  for (const std::string& file : f.files) {
+    verdicts.push_back(check_file(f, file));
+    if (f.json) files.push_back(verdict_json(verdicts.back()));
+    else print_text(verdicts.back());
+  }
+  const int code = exit_code(verdicts, f.unknown_ok);
+  if (f.json) {
+    json::object doc;
+    doc["files"] = std::move(files);
+    doc["exit_code"] = code;
+    std::cout << json::serialize(doc) << "\n";
+  }
+  return code;
+}
+
+void add_linearizable(CLI::App& check) {
+  auto flags = std::make_shared<CheckFlags>();
+  CLI::App* cmd = check.add_subcommand("linearizable", "Check that histories are linearizable");
+  cmd->add_option("--model", flags->model, "cas-register (one register: read, write, cas) or kv (keys)")
+      ->check(CLI::IsMember({"cas-register", "kv"}))
+      ->capture_default_str();
+  cmd->add_option("--format", flags->format, "shoal (JSON lines), jepsen-log or jepsen-edn")
+      ->check(CLI::IsMember({"shoal", "jepsen-log", "jepsen-edn"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "Print one JSON document instead of a line per file");
+  cmd->add_option_function<std::string>(
+      "--initial",
+      [flags](const std::string& v) {
+        flags->initial = v;
+        flags->initial_set = true;
+      },
+      "Value every key holds at the start (default: what the format implies)");
+  cmd->add_flag("--initial-absent", flags->initial_absent, "Every key starts absent");
+  cmd->add_option("--steps-max", flags->steps_max, "Search steps before the verdict is unknown")->capture_default_str();
+  cmd->add_option("--memo-mib-max", flags->memo_mib_max, "Memo table size (MiB) before the verdict is unknown")
+      ->capture_default_str();
+  cmd->add_option("--timeout-ms", flags->timeout_ms, "Wall time per file before the verdict is unknown (0: none)");
+  cmd->add_flag("--unknown-ok", flags->unknown_ok, "Exit 0 when a verdict is unknown (budget exhausted)");
+  cmd->add_option("--report-dir", flags->report_dir, "Write an HTML view of each failing window here");
+  cmd->add_option("files", flags->files, "History files")->required();
+  cmd->footer(
+      "Exit: 0 all linearizable; 1 a file is not linearizable or unknown (budget exhausted; see --unknown-ok); "
+      "2 usage error or bad input (the message names file and line).");
+  set_action(*cmd, [flags] { return run(*flags); });
+}
+
+CommandRegistration reg("check", [](CLI::App& root) {
+  CLI::App& check = group(root, "check", "Judge recorded histories");
+  add_linearizable(check);
+});
+
+}  // namespace
+}  // namespace shoal::tools
