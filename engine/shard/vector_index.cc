@@ -178,6 +178,9 @@ void VectorIndex::train(std::span<const uint32_t> sample_from) {
   auto ivf = std::make_unique<faiss::IndexIVFFlat>(quantizer, dimension_, nlist, m);
   ivf->own_fields = true;
   ivf->cp.seed = static_cast<int>(options_.seed & 0x7fffffff);
+  // The schema already asks for enough points; this only keeps FAISS from
+  // printing a warning to stderr when train_min is set lower on purpose.
+  ivf->cp.min_points_per_centroid = 1;
   ivf->train(static_cast<idx_t>(want), x.data());
   ivf->add(flat_->ntotal, flat_->get_xb());
   ivf_ = std::move(ivf);
