@@ -27,6 +27,8 @@ struct NodeFlags {
   int unhealthy_after_missed = 5;
   std::string degraded_rtt = "200ms";
   std::string log_level = "info";
+  std::string election_timeout = "300ms";
+  std::string raft_heartbeat_interval = "50ms";
 };
 
 // Turns flags into runtime and node configuration, or names what is wrong.
@@ -58,6 +60,18 @@ std::string configure(const NodeFlags& f, real::RuntimeConfig* rc, NodeConfig* n
     return "need 1 <= degraded_after_missed < unhealthy_after_missed";
   }
   nc->health = HealthConfig{*interval, f.degraded_after_missed, f.unhealthy_after_missed, *rtt};
+  const auto election = parse_duration(f.election_timeout);
+  const auto raft_beat = parse_duration(f.raft_heartbeat_interval);
+  if (!election || !raft_beat || *raft_beat <= Duration(0) || *election <= *raft_beat * 2) {
+    return "need election_timeout > 2 x raft_heartbeat_interval > 0";
+  }
+  // Every member hosts a replica of group 0; the initial voters are the peers.
+  GroupSpec g;
+  g.id = 0;
+  g.raft.election_timeout_min = *election;
+  g.raft.heartbeat_interval = *raft_beat;
+  g.raft.initial_voters = nc->members;
+  nc->groups.push_back(g);
   static const std::map<std::string, LogLevel> levels = {
       {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
   if (!levels.contains(f.log_level)) return "log_level must be debug, info, warn or error";
@@ -155,6 +169,8 @@ int load_and_run(const std::string& path) {
   cfg.add_option("--unhealthy_after_missed", f.unhealthy_after_missed);
   cfg.add_option("--degraded_rtt", f.degraded_rtt);
   cfg.add_option("--log_level", f.log_level);
+  cfg.add_option("--election_timeout", f.election_timeout);
+  cfg.add_option("--raft_heartbeat_interval", f.raft_heartbeat_interval);
   try {
     cfg.parse(std::vector<std::string>{path, "--config"});
   } catch (const CLI::ParseError& e) {
@@ -169,7 +185,7 @@ CommandRegistration reg("node", [](CLI::App& root) {
       "node",
       "run one real Shoal node; the config file (TOML) sets id, listen, data_dir, peers "
       "(id=host:port for every member), heartbeat_interval, degraded_after_missed, "
-      "unhealthy_after_missed, degraded_rtt, log_level");
+      "unhealthy_after_missed, degraded_rtt, log_level, election_timeout, raft_heartbeat_interval");
   n->add_option("--config", *config, "the node's configuration file (TOML)")->required();
   set_action(*n, [config] { return load_and_run(*config); });
 

@@ -1,0 +1,216 @@
+// `shoal kv put|get|cas|delete|append`: a real-mode client of group 0.
+//
+//   shoal kv put KEY VALUE --endpoints 1=127.0.0.1:7001,2=127.0.0.1:7002,...
+//   shoal kv get KEY --endpoints ... [--read linearizable|lease|session|any]
+//   shoal kv cas KEY EXPECTED NEW --endpoints ...   (--expect-absent: KEY must not exist)
+//   shoal kv put --prefix k --count 1000 --endpoints ...   (batch: k0..k999 = v0..v999)
+//   shoal kv get --prefix k --count 1000 --endpoints ...   (batch: reports missing keys)
+// Exit codes: 0 every operation succeeded; 1 an operation failed, a key was
+// missing, or an outcome is unknown; 2 usage or bad input.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "engine/client/kv_client.h"
+#include "engine/real/runtime.h"
+#include "tools/cli_util.h"
+#include "tools/command.h"
+
+namespace shoal::tools {
+namespace {
+
+struct KvFlags {
+  std::string op;
+  std::vector<std::string> args;
+  std::string endpoints;
+  std::string write_level = "quorum";
+  std::string read_level = "linearizable";
+  std::string timeout = "5s";
+  std::string prefix;
+  int count = 0;
+  bool expect_absent = false;
+  std::string acked_file;
+  std::string keys_file;
+};
+
+std::string parse_endpoints(const std::string& text, std::map<NodeId, std::string>* out) {
+  size_t pos = 0;
+  NodeId next_id = 1;
+  while (pos <= text.size()) {
+    const size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!item.empty()) {
+      NodeId id = next_id;
+      if (const auto eq = item.find('='); eq != std::string::npos) {
+        try {
+          id = static_cast<NodeId>(std::stoul(item.substr(0, eq)));
+        } catch (const std::exception&) {
+          return "endpoint '" + item + "' is not id=host:port";
+        }
+        item = item.substr(eq + 1);
+      }
+      try {
+        real::parse_endpoint(item);
+      } catch (const std::runtime_error& e) {
+        return e.what();
+      }
+      (*out)[id] = item;
+      next_id = id + 1;
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out->empty() ? "--endpoints is empty" : "";
+}
+
+// Runs operations one after another on one client and event loop.
+class Session {
+ public:
+  Session(const std::map<NodeId, std::string>& endpoints, KvClientOptions o) {
+    real::RuntimeConfig rc;
+    rc.self = random_client_id();
+    rc.peers = endpoints;
+    rc.log_level = LogLevel::kError;
+    rt_ = std::make_unique<real::Runtime>(rc);
+    o.client_id = rt_->random().next_u64() | 1;
+    client_ = std::make_unique<KvClient>(*rt_, o);
+  }
+  KvOpResult write(kv::Write w) {
+    KvOpResult out;
+    client_->write(std::move(w), [&](const KvOpResult& r) { out = r; rt_->stop(); });
+    rt_->io().restart();
+    rt_->run();
+    return out;
+  }
+  KvOpResult read(std::string key) {
+    KvOpResult out;
+    client_->read(std::move(key), [&](const KvOpResult& r) { out = r; rt_->stop(); });
+    rt_->io().restart();
+    rt_->run();
+    return out;
+  }
+
+ private:
+  std::unique_ptr<real::Runtime> rt_;
+  std::unique_ptr<KvClient> client_;
+};
+
+std::string show(const KvOpResult& r) {
+  if (r.outcome != OpOutcome::kOk) return std::string(to_string(r.outcome)) + ": " + r.error;
+  return kv::describe(r.result);
+}
+
+// The batch's keys: PREFIX0..PREFIX<count-1>, or those listed in --keys-file
+// (each must start with PREFIX; its value is "v" + the rest).
+std::vector<std::string> batch_keys(const KvFlags& f) {
+  std::vector<std::string> keys;
+  if (f.keys_file.empty()) {
+    for (int i = 0; i < f.count; ++i) keys.push_back(f.prefix + std::to_string(i));
+    return keys;
+  }
+  std::ifstream in(f.keys_file);
+  if (!in) throw std::runtime_error("--keys-file: cannot read " + f.keys_file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (line.rfind(f.prefix, 0) != 0) throw std::runtime_error("--keys-file: key '" + line + "' lacks the prefix");
+    keys.push_back(line);
+  }
+  return keys;
+}
+
+int run_batch(Session& s, const KvFlags& f) {
+  int ok = 0, bad = 0;
+  std::ofstream acked;
+  if (!f.acked_file.empty()) {
+    acked.open(f.acked_file);
+    if (!acked) return usage_error("--acked-file: cannot write " + f.acked_file);
+  }
+  for (const std::string& key : batch_keys(f)) {
+    const std::string value = "v" + key.substr(f.prefix.size());
+    if (f.op == "put") {
+      const KvOpResult r = s.write(kv::Put{key, value});
+      if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk) {
+        ++ok;
+        if (acked) acked << key << "\n" << std::flush;
+      } else {
+        ++bad;
+        std::cerr << key << ": " << show(r) << "\n";
+      }
+    } else {
+      const KvOpResult r = s.read(key);
+      if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk && r.result.value == value) {
+        ++ok;
+      } else {
+        ++bad;
+        std::cout << "missing " << key << ": " << show(r) << "\n";
+      }
+    }
+  }
+  std::cout << f.op << ": " << ok << " ok, " << bad << " not ok\n";
+  return bad == 0 ? kExitPass : kExitCheckFailed;
+}
+
+int run_kv(const KvFlags& f) {
+  std::map<NodeId, std::string> endpoints;
+  if (std::string err = parse_endpoints(f.endpoints, &endpoints); !err.empty()) return usage_error(err);
+  static const std::map<std::string, WriteLevel> wl = {
+      {"leader", WriteLevel::kLeader}, {"quorum", WriteLevel::kQuorum}, {"all", WriteLevel::kAll}};
+  static const std::map<std::string, ReadLevel> rl = {{"linearizable", ReadLevel::kLinearizable},
+                                                      {"lease", ReadLevel::kLease},
+                                                      {"session", ReadLevel::kSession},
+                                                      {"any", ReadLevel::kAny}};
+  if (!wl.count(f.write_level)) return usage_error("--level must be leader, quorum or all");
+  if (!rl.count(f.read_level)) return usage_error("--read must be linearizable, lease, session or any");
+  const auto timeout = parse_duration(f.timeout);
+  if (!timeout) return usage_error("--timeout: '" + f.timeout + "' is not a duration");
+  KvClientOptions o;
+  for (const auto& [id, addr] : endpoints) o.nodes.push_back(id);
+  o.write_level = wl.at(f.write_level);
+  o.read_level = rl.at(f.read_level);
+  o.operation_timeout = *timeout;
+  Session s(endpoints, o);
+  const bool batch = f.count > 0 || !f.keys_file.empty();
+  if (batch) {
+    if (f.op != "put" && f.op != "get") return usage_error("--count works with put and get");
+    if (!f.args.empty()) return usage_error("batch mode takes no KEY/VALUE arguments");
+    return run_batch(s, f);
+  }
+  const size_t need = f.op == "get" || f.op == "delete" ? 1 : f.op == "cas" ? (f.expect_absent ? 2 : 3) : 2;
+  if (f.args.size() != need) return usage_error("kv " + f.op + " takes " + std::to_string(need) + " arguments");
+  KvOpResult r;
+  if (f.op == "get") r = s.read(f.args[0]);
+  else if (f.op == "put") r = s.write(kv::Put{f.args[0], f.args[1]});
+  else if (f.op == "append") r = s.write(kv::Append{f.args[0], f.args[1]});
+  else if (f.op == "delete") r = s.write(kv::Delete{f.args[0]});
+  else if (f.expect_absent) r = s.write(kv::Cas{f.args[0], std::nullopt, f.args[1]});
+  else r = s.write(kv::Cas{f.args[0], f.args[1], f.args[2]});
+  if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk) {
+    std::cout << (f.op == "get" ? r.result.value.value_or("") : "ok") << "\n";
+    return kExitPass;
+  }
+  std::cerr << "shoal: " << f.op << " " << f.args[0] << ": " << show(r) << "\n";
+  return kExitCheckFailed;
+}
+
+CommandRegistration reg("kv", [](CLI::App& root) {
+  CLI::App& kv = group(root, "kv", "a client of the replicated key-value store (group 0)");
+  for (const char* op : {"put", "get", "cas", "delete", "append"}) {
+    auto f = std::make_shared<KvFlags>();
+    f->op = op;
+    CLI::App* c = kv.add_subcommand(op, std::string(op) + " (see `shoal kv " + op + " --help`)");
+    c->add_option("args", f->args, "KEY [VALUE] (cas: KEY EXPECTED NEW)");
+    c->add_option("--endpoints", f->endpoints, "nodes as id=host:port,... (ids default to 1,2,...)")->required();
+    c->add_option("--level", f->write_level, "write level: leader, quorum, all")->capture_default_str();
+    c->add_option("--read", f->read_level, "read level: linearizable, lease, session, any")->capture_default_str();
+    c->add_option("--timeout", f->timeout, "give up after this long")->capture_default_str();
+    c->add_option("--prefix", f->prefix, "batch mode: key prefix");
+    c->add_option("--count", f->count, "batch mode: keys PREFIX0..PREFIX<count-1>")->check(CLI::Range(0, 10000000));
+    c->add_option("--acked-file", f->acked_file, "batch put: write each acknowledged key to FILE");
+    c->add_option("--keys-file", f->keys_file, "batch get: the keys to check, one per line");
+    if (std::string(op) == "cas") c->add_flag("--expect-absent", f->expect_absent, "KEY must not exist (cas KEY NEW)");
+    set_action(*c, [f] { return run_kv(*f); });
+  }
+});
+
+}  // namespace
+}  // namespace shoal::tools
