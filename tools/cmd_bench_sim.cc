@@ -26,7 +26,7 @@ int bench(const BenchFlags& f) {
   boost::json::array rows;
   for (const auto* s : chosen) {
     uint64_t events = 0, failed = 0;
-    double virtual_s = 0;
+    double virtual_s = 0, client_ops = 0;
     const double start = wall_seconds();
     for (int seed = 1; seed <= f.seeds; ++seed) {
       scenarios::ScenarioOptions opts;
@@ -35,16 +35,21 @@ int bench(const BenchFlags& f) {
       events += r.stats.events;
       virtual_s += to_seconds_f(r.virtual_time);
       failed += r.passed() ? 0 : 1;
+      for (const char* k : {"ops_ok", "ops_fail", "ops_unknown"}) {
+        if (auto it = r.metrics.find(k); it != r.metrics.end()) client_ops += it->second;
+      }
     }
     const double wall = wall_seconds() - start;
-    std::printf("%-20s seeds %d  events %llu  wall %.3fs  events/s %.0f  simulated s per wall s %.0f%s\n",
+    std::printf("%-20s seeds %d  events %llu  wall %.3fs  events/s %.0f  simulated s per wall s %.0f"
+                "  client ops/s %.0f%s\n",
                 s->name.c_str(), f.seeds, static_cast<unsigned long long>(events), wall,
-                static_cast<double>(events) / wall, virtual_s / wall,
+                static_cast<double>(events) / wall, virtual_s / wall, client_ops / wall,
                 failed ? "  (some seeds FAILED)" : "");
     rows.push_back(boost::json::object{{"scenario", s->name}, {"seeds", f.seeds}, {"events", events},
                                        {"wall_seconds", wall},
                                        {"events_per_wall_second", static_cast<double>(events) / wall},
-                                       {"time_compression", virtual_s / wall}, {"failed", failed}});
+                                       {"time_compression", virtual_s / wall},
+                                       {"client_ops_per_wall_second", client_ops / wall}, {"failed", failed}});
   }
   if (f.json) std::cout << boost::json::serialize(rows) << "\n";
   return kExitPass;
