@@ -81,60 +81,86 @@ double x_of(const TimeRange& r, int64_t t) {
   return kLabelWidth + f * (kPlotWidth - kLabelWidth);
 }
 
-void draw_bar(std::ostream& out, const History& h, const Bar& b, const TimeRange& r, int row) {
+// Characters are about this wide in the plot's 11px monospace font.
+constexpr double kCharWidth = 6.7;
+
+std::string label_of(const History& h, size_t index) { return "#" + std::to_string(index) + " " + check::describe(h[index]); }
+
+// A bar's extent on the plot; open intervals run to the right edge.
+std::pair<double, double> extent(const History& h, const Bar& b, const TimeRange& r) {
+  const Operation& o = h[b.index];
+  const double x0 = x_of(r, o.invoke_ns);
+  const double x1 = o.effect_unknown() ? x_of(r, r.end) : x_of(r, o.complete_ns);
+  return {x0, std::max(x1, x0 + 2)};
+}
+
+// The label goes inside the bar if it fits, else just after it if that
+// space is free up to `next_x0`; otherwise only the tooltip and table name it.
+void draw_bar(std::ostream& out, const History& h, const Bar& b, const TimeRange& r, int row, double next_x0) {
   const Operation& o = h[b.index];
   const char* cls = b.role == Role::kBlocking ? "blocking" : b.role == Role::kWindow ? "window" : "prefix";
-  const bool open = o.effect_unknown();
-  const double x0 = x_of(r, o.invoke_ns);
-  const double x1 = open ? x_of(r, r.end) : x_of(r, o.complete_ns);
+  const auto [x0, x1] = extent(h, b, r);
   const int y = kAxisHeight + row * kRowHeight + (kRowHeight - kBarHeight) / 2;
-  out << "<g class=\"" << cls << (open ? " open" : "") << "\"><title>" << escape(check::describe(o))
+  const std::string label = label_of(h, b.index);
+  const double label_width = kCharWidth * double(label.size()) + 6;
+  out << "<g class=\"" << cls << (o.effect_unknown() ? " open" : "") << "\"><title>" << escape(label)
       << (o.source_line ? " (line " + std::to_string(o.source_line) + ")" : "") << "</title>"
-      << "<rect x=\"" << x0 << "\" y=\"" << y << "\" width=\"" << std::max(x1 - x0, 2.0) << "\" height=\""
-      << kBarHeight << "\" rx=\"3\"/>"
-      << "<text x=\"" << x0 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\">" << escape(check::describe(o))
-      << "</text></g>\n";
+      << "<rect x=\"" << x0 << "\" y=\"" << y << "\" width=\"" << x1 - x0 << "\" height=\"" << kBarHeight
+      << "\" rx=\"3\"/>";
+  if (label_width <= x1 - x0) {
+    out << "<text x=\"" << x0 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\">" << escape(label) << "</text>";
+  } else if (x1 + label_width <= next_x0) {
+    out << "<text x=\"" << x1 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\" class=\"outside\">" << escape(label)
+        << "</text>";
+  }
+  out << "</g>\n";
 }
 
 void draw_plot(std::ostream& out, const History& h, const std::vector<Bar>& bars) {
-  std::map<uint32_t, int> rows;
-  for (const Bar& b : bars) rows.emplace(h[b.index].process, 0);
-  int next_row = 0;
-  for (auto& [process, row] : rows) row = next_row++;
+  std::map<uint32_t, std::vector<Bar>> rows;
+  for (const Bar& b : bars) rows[h[b.index].process].push_back(b);
   const TimeRange r = range_of(h, bars);
-  const int height = kAxisHeight + next_row * kRowHeight + 10;
+  const int height = kAxisHeight + int(rows.size()) * kRowHeight + 10;
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kPlotWidth << "\" height=\"" << height
       << "\" viewBox=\"0 0 " << kPlotWidth << " " << height << "\">\n";
   out << "<text x=\"" << kLabelWidth << "\" y=\"14\" class=\"axis\">t = " << r.begin << "</text>"
       << "<text x=\"" << kPlotWidth - 4 << "\" y=\"14\" class=\"axis\" text-anchor=\"end\">t = " << r.end
       << "</text>\n";
-  for (const auto& [process, row] : rows) {
+  int row = 0;
+  for (auto& [process, row_bars] : rows) {
     const int y = kAxisHeight + row * kRowHeight;
     out << "<line x1=\"0\" x2=\"" << kPlotWidth << "\" y1=\"" << y << "\" y2=\"" << y << "\" class=\"grid\"/>"
         << "<text x=\"4\" y=\"" << y + kRowHeight / 2 + 4 << "\" class=\"axis\">process " << process << "</text>\n";
+    std::sort(row_bars.begin(), row_bars.end(),
+              [&](const Bar& a, const Bar& b) { return extent(h, a, r).first < extent(h, b, r).first; });
+    for (size_t k = 0; k < row_bars.size(); ++k) {
+      const double next_x0 = k + 1 < row_bars.size() ? extent(h, row_bars[k + 1], r).first : kPlotWidth;
+      draw_bar(out, h, row_bars[k], r, row, next_x0);
+    }
+    ++row;
   }
-  for (const Bar& b : bars) draw_bar(out, h, b, r, rows[h[b.index].process]);
   out << "</svg>\n";
 }
 
 void table_row(std::ostream& out, const History& h, size_t i, const std::string& role) {
   const Operation& o = h[i];
-  out << "<tr class=\"" << role << "\"><td>" << role << "</td><td>" << o.process << "</td><td>"
+  out << "<tr class=\"" << role << "\"><td>" << role << "</td><td>#" << i << "</td><td>" << o.process << "</td><td>"
       << escape(check::describe(o)) << "</td><td>" << o.invoke_ns << "</td><td>"
       << (o.effect_unknown() ? std::string("open") : std::to_string(o.complete_ns)) << "</td><td>"
       << (o.source_line ? std::to_string(o.source_line) : "") << "</td></tr>\n";
 }
 
 void draw_tables(std::ostream& out, const History& h, const FailingWindow& w) {
-  out << "<h2>Operations that cannot be ordered</h2>\n<table><tr><th>role</th><th>process</th>"
+  out << "<h2>Operations that cannot be ordered</h2>\n<table><tr><th>role</th><th>op</th><th>process</th>"
          "<th>operation</th><th>invoked</th><th>completed</th><th>line</th></tr>\n";
   table_row(out, h, w.blocking_op, "blocking");
+  std::set<size_t> in_prefix(w.prefix.begin(), w.prefix.end());
   for (size_t i : w.window) {
-    if (i != w.blocking_op) table_row(out, h, i, "window");
+    if (i != w.blocking_op) table_row(out, h, i, in_prefix.count(i) ? "prefix" : "window");
   }
   out << "</table>\n<h2>End of the longest linearizable prefix (" << w.prefix.size() << " of " << w.key_operations
-      << " operations, in linearization order)</h2>\n<table><tr><th>role</th><th>process</th><th>operation</th>"
-         "<th>invoked</th><th>completed</th><th>line</th></tr>\n";
+      << " operations, in linearization order)</h2>\n<table><tr><th>role</th><th>op</th><th>process</th>"
+         "<th>operation</th><th>invoked</th><th>completed</th><th>line</th></tr>\n";
   const size_t first = w.prefix.size() > kReportPrefixRowsMax ? w.prefix.size() - kReportPrefixRowsMax : 0;
   for (size_t k = first; k < w.prefix.size(); ++k) table_row(out, h, w.prefix[k], "prefix");
   out << "</table>\n<p>After the prefix the value is <code>" << escape(check::describe(w.state_after_prefix))
@@ -145,7 +171,7 @@ constexpr const char* kStyle = R"(<style>
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 svg text { font-size: 11px; font-family: ui-monospace, monospace; }
 svg .axis { fill: #555; }
-svg .grid { stroke: #ddd; }
+svg .grid { stroke: #ddd; } svg .outside { fill: #444; }
 .blocking rect { fill: #e05252; } .window rect { fill: #f2b441; } .prefix rect { fill: #b8c4d6; }
 .open rect { stroke: #333; stroke-dasharray: 4 3; fill-opacity: 0.6; }
 table { border-collapse: collapse; font-size: 13px; } td, th { padding: 2px 10px; border-bottom: 1px solid #eee; }

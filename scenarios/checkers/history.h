@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ namespace shoal::check {
 
 // The value held by a key; nullopt means the key is absent.
 using Value = std::optional<std::string>;
+// The values of many keys, e.g. the state read after the cluster quiesced.
+using KeyValues = std::map<std::string, Value>;
 
 enum class OpType : uint8_t {
   kRead,    // "read" / "get": observes the value.

@@ -39,6 +39,8 @@ class SequentialRun {
  public:
   SequentialRun(const GeneratorOptions& o, Rng& rng) : o_(o), rng_(rng) {}
 
+  const KeyValues& state() const { return state_; }
+
   // Decides the operation at `slot` and applies it at its point.
   Operation next(const Slot& slot, size_t serial) {
     Operation out;
@@ -58,7 +60,7 @@ class SequentialRun {
       // A comparison that failed is reported either way a store may: as a
       // failure (Jepsen's :fail) or as an answer that it did not apply.
       if (rng_.chance(0.5)) out.outcome = Outcome::kFail;
-      out.result.applied = false;
+      else out.result.applied = false;
     }
     return out;
   }
@@ -101,12 +103,12 @@ class SequentialRun {
 
   const GeneratorOptions& o_;
   Rng& rng_;
-  std::map<std::string, Value> state_;
+  KeyValues state_;
 };
 
 }  // namespace
 
-History generate_linearizable_history(const GeneratorOptions& options, Rng& rng) {
+History generate_linearizable_history(const GeneratorOptions& options, Rng& rng, KeyValues* final_values) {
   std::vector<Slot> slots = make_slots(options, rng);
   std::vector<size_t> by_point(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) by_point[i] = i;
@@ -119,6 +121,7 @@ History generate_linearizable_history(const GeneratorOptions& options, Rng& rng)
   }
   History history;
   for (Operation& o : ops) history.add(std::move(o));
+  if (final_values != nullptr) *final_values = run.state();
   return history;
 }
 

@@ -34,6 +34,8 @@ struct GeneratorOptions {
   int64_t think_max_ns = 200'000;
 };
 
-History generate_linearizable_history(const GeneratorOptions& options, Rng& rng);
+// `final_values`, when given, receives the model's state after the last
+// operation: what a read of every key would return once the run quiesced.
+History generate_linearizable_history(const GeneratorOptions& options, Rng& rng, KeyValues* final_values = nullptr);
 
 }  // namespace shoal::check

@@ -42,11 +42,15 @@ std::string failure_message(const History& history, const LinearizabilityResult&
   std::string where = blocking.source_line > 0 ? internal::str_cat(" (line ", blocking.source_line, ")") : "";
   std::string others = r.failing_keys.size() > 1 ? internal::str_cat("; ", r.failing_keys.size(), " keys fail") : "";
   std::string approximate = w.exact ? "" : "; window approximate: the budget ran out while narrowing it";
-  return internal::str_cat("not linearizable: on ", key_name(w.key), ", ", describe(blocking), where,
-                           " cannot be ordered with the ", w.window.size() - 1,
-                           " operations around it; the longest linearizable prefix orders ", w.prefix.size(), " of ",
-                           w.key_operations, " operations and leaves ", describe(w.state_after_prefix), others,
-                           approximate);
+  const size_t overlapping = w.window.size() - 1;
+  std::string why = overlapping == 0
+                        ? std::string(" cannot follow the longest linearizable prefix, which orders ")
+                        : internal::str_cat(" cannot be linearized in any order with the ", overlapping,
+                                            " operation(s) overlapping it after the longest linearizable prefix, "
+                                            "which orders ");
+  return internal::str_cat("not linearizable: on ", key_name(w.key), ", ", describe(blocking), where, why,
+                           w.prefix.size(), " of ", w.key_operations, " operations and leaves ",
+                           describe(w.state_after_prefix), others, approximate);
 }
 
 void summarise(const History& history, LinearizabilityResult* r) {

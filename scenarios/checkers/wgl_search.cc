@@ -345,13 +345,17 @@ SearchRun KeySearch::run() {
                            budget_.memory_ok(memo_.bytes() + values_.bytes());
     if (!budget_.spend() || !memory_ok) return out_of_budget();
     if (fresh) {
+      // Completions of unknown outcome come last: once one is first, every
+      // operation with a known outcome has been linearized.
+      const uint32_t f = frontier();
+      if (f == kNil || model_ops_[node_op(f)].effect_unknown) return success();
       const Observation o = take_observation();
       if (o == Observation::kTaken) continue;
       fresh = false;
       node = next_[kHead];
       if (o == Observation::kStateFailedBefore && !backtrack(&node)) return failure();
       if (o == Observation::kNone && requirement_unreachable()) {
-        note_blocked(frontier());
+        note_blocked(f);
         if (!backtrack(&node)) return failure();
       }
       continue;

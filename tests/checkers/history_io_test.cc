@@ -1,0 +1,193 @@
+// The history model and its three formats: round trips, what the Jepsen
+// parsers take from real-looking input, and bad input named by file and line.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "engine/core/random.h"
+#include "scenarios/checkers/history_gen.h"
+#include "scenarios/checkers/history_io.h"
+
+namespace shoal::check {
+namespace {
+
+History without_source_lines(History h) {
+  for (Operation& o : h.mutable_operations()) o.source_line = 0;
+  return h;
+}
+
+TEST(History, RecordsInvocationsAndCompletions) {
+  History h;
+  const size_t w = h.invoke(3, 100, Op::write("k", "v"));
+  const size_t r = h.invoke(4, 150, Op::read("k"));
+  h.complete(w, 200, Outcome::kOk);
+  EXPECT_EQ(h[r].outcome, Outcome::kPending);
+  EXPECT_TRUE(h[r].effect_unknown());
+  h.complete(r, 250, Outcome::kUnknown);
+  EXPECT_EQ(h[w].complete_ns, 200);
+  EXPECT_TRUE(h[w].ok());
+  EXPECT_FALSE(h[w].precedes(h[r]));  // 200 is not before 150
+  EXPECT_EQ(h.keys(), std::vector<std::string>{"k"});
+}
+
+TEST(History, IntervalsAreClosed) {
+  History h;
+  const size_t a = h.invoke(1, 0, Op::write("k", "1"));
+  h.complete(a, 10, Outcome::kOk);
+  const size_t b = h.invoke(2, 10, Op::read("k"));
+  h.complete(b, 20, Outcome::kOk, Result{"1", true});
+  EXPECT_FALSE(h[a].precedes(h[b]));  // completes at the instant b begins: they overlap
+}
+
+TEST(History, MisuseOfCompleteThrows) {
+  History h;
+  const size_t i = h.invoke(1, 100, Op::read("k"));
+  EXPECT_THROW(h.complete(i, 50, Outcome::kOk), std::logic_error);
+  EXPECT_THROW(h.complete(7, 150, Outcome::kOk), std::out_of_range);
+  h.complete(i, 150, Outcome::kOk);
+  EXPECT_THROW(h.complete(i, 160, Outcome::kOk), std::logic_error);
+}
+
+RC_GTEST_PROP(ShoalFormat, RoundTripsGeneratedHistories, (uint64_t seed)) {
+  Rng rng(seed);
+  GeneratorOptions o;
+  o.model = rng.chance(0.5) ? Model::kKv : Model::kCasRegister;
+  o.operations = size_t(rng.range(0, 60));
+  o.unknown_probability = 0.2;
+  History h = generate_linearizable_history(o, rng);
+  if (rng.chance(0.5)) h.set_initial_value(std::string("start"));
+  if (!h.empty() && rng.chance(0.5)) {
+    Operation& pending = h.mutable_operations()[rng.below(h.size())];
+    pending.outcome = Outcome::kPending;
+    pending.complete_ns = kOpenEnd_ns;
+    pending.result = Result{};
+  }
+  absl::StatusOr<History> back = parse_shoal_history(to_shoal_json_lines(h), "mem");
+  RC_ASSERT(back.ok());
+  RC_ASSERT(without_source_lines(*back) == h);
+}
+
+TEST(ShoalFormat, BadInputNamesFileAndLine) {
+  const std::string good = R"({"process":1,"f":"read","key":"k","invoke_ns":1,"complete_ns":2,"outcome":"ok","result":"v"})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json", "not JSON"},
+      {"[1,2]", "expected a JSON object"},
+      {R"({"process":1,"f":"fly","invoke_ns":1,"complete_ns":2,"outcome":"ok"})", "\"f\""},
+      {R"({"process":1,"f":"read","invoke_ns":5,"complete_ns":2,"outcome":"ok"})", "before invoke_ns"},
+      {R"({"process":1,"f":"write","invoke_ns":1,"complete_ns":2,"outcome":"ok"})", "\"value\" is required"},
+      {R"({"process":1,"f":"read","invoke_ns":1,"complete_ns":2,"outcome":"maybe"})", "\"outcome\""},
+      {R"({"process":-1,"f":"read","invoke_ns":1,"complete_ns":2,"outcome":"ok"})", "\"process\""},
+      {R"({"process":1,"f":"read","invoke_ns":1,"complete_ns":null,"outcome":"ok"})", "complete_ns"},
+  };
+  for (const auto& [line, complaint] : cases) {
+    absl::StatusOr<History> h = parse_shoal_history(good + "\n" + line + "\n", "h.jsonl");
+    ASSERT_FALSE(h.ok()) << line;
+    const std::string message(h.status().message());
+    EXPECT_EQ(message.rfind("h.jsonl:2: ", 0), 0u) << message;
+    EXPECT_NE(message.find(complaint), std::string::npos) << message;
+  }
+}
+
+TEST(JepsenLog, ReadsEventsSkipsNoiseAndAcceptsSpacesOrTabs) {
+  const std::string log =
+      "2017-01-01 INFO  jepsen.core - Running test\n"
+      "INFO  jepsen.util - 0\t:invoke\t:write\t3\n"
+      "INFO  jepsen.util - 1   :invoke :cas    [nil 4]\n"
+      "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n"
+      "INFO  jepsen.util - 0\t:ok\t:write\t3\n"
+      "INFO  jepsen.util - 1   :fail   :cas    [nil 4]\n"
+      "INFO  jepsen.util - 2\t:invoke\t:read\tnil\n"
+      "INFO  jepsen.util - 3\t:invoke\t:read\tnil\n"
+      "INFO  jepsen.util - 2\t:ok\t:read\t3\n"
+      "INFO  jepsen.util - 3\t:fail\t:read\t:timed-out\n"
+      "INFO  jepsen.util - 4\t:invoke\t:write\t1\n"
+      "INFO  jepsen.util - 4\t:info\t:write\t1\n";
+  absl::StatusOr<History> h = parse_jepsen_log(log, "etcd.log");
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->size(), 5u);
+  EXPECT_EQ((*h)[0].op, Op::write("", "3"));
+  EXPECT_EQ((*h)[0].invoke_ns, 2);  // time is the line number
+  EXPECT_EQ((*h)[0].complete_ns, 5);
+  EXPECT_EQ((*h)[1].op, Op::cas("", std::nullopt, "4"));
+  EXPECT_EQ((*h)[1].outcome, Outcome::kFail);
+  EXPECT_EQ((*h)[2].result.value, Value("3"));
+  EXPECT_EQ((*h)[3].outcome, Outcome::kFail);
+  EXPECT_EQ((*h)[4].outcome, Outcome::kUnknown);
+  EXPECT_FALSE(h->initial_value().has_value());
+}
+
+TEST(JepsenLog, BadInputNamesFileAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"INFO  jepsen.util - 0\t:invoke\t:fly\tnil", "unknown function"},
+      {"INFO  jepsen.util - 0\t:maybe\t:read\tnil", "unknown event type"},
+      {"INFO  jepsen.util - 0\t:invoke\t:cas\t[1]", "[EXPECTED NEW]"},
+      {"INFO  jepsen.util - 0\t:invoke\t:write\tnil", "a value to write"},
+      {"INFO  jepsen.util - 5\t:ok\t:read\t3", "never invoked"},
+      {"INFO  jepsen.util - 0\t:invoke\t:read\tnil", "still pending"},
+      {"INFO  jepsen.util - 0\t:ok\t:write\t1", "invoked a read"},
+  };
+  for (const auto& [line, complaint] : cases) {
+    absl::StatusOr<History> h = parse_jepsen_log("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n" + line, "x.log");
+    ASSERT_FALSE(h.ok()) << line;
+    const std::string message(h.status().message());
+    EXPECT_EQ(message.rfind("x.log:2: ", 0), 0u) << message;
+    EXPECT_NE(message.find(complaint), std::string::npos) << message;
+  }
+}
+
+TEST(JepsenEdn, ReadsKeysValuesAndSkipsTheNemesis) {
+  const std::string edn =
+      "{:process 9, :type :invoke, :f :append, :key \"0\", :value \"x 9 0 y\"}\n"
+      "{:process :nemesis, :type :info, :f :start, :value nil}\n"
+      "\n"
+      "{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n"
+      "{:process 9, :type :ok, :f :append, :key \"0\", :value \"x 9 0 y\"}\n"
+      "{:process 1, :type :ok, :f :get, :key \"0\", :value \"x 9 0 y\"}\n"
+      "{:process 2, :type :invoke, :f :put, :key \"1\", :value \"a \\\"quoted\\\" b\"}\n";
+  absl::StatusOr<History> h = parse_jepsen_edn(edn, "c.edn");
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[0].op, Op::append("0", "x 9 0 y"));
+  EXPECT_EQ((*h)[1].op, Op::read("0"));
+  EXPECT_EQ((*h)[1].result.value, Value("x 9 0 y"));
+  EXPECT_EQ((*h)[2].op, Op::write("1", "a \"quoted\" b"));
+  EXPECT_EQ((*h)[2].outcome, Outcome::kPending);
+  EXPECT_EQ(h->initial_value(), Value(""));  // Jepsen's multi-key tests start every key at ""
+}
+
+TEST(JepsenEdn, ARegisterHistoryWithoutKeysStartsAbsent) {
+  const std::string edn =
+      "{:process 0, :type :invoke, :f :cas, :value [1 2]}\n"
+      "{:process 0, :type :ok, :f :cas, :value [1 2]}\n";
+  absl::StatusOr<History> h = parse_jepsen_edn(edn, "r.edn");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ((*h)[0].op, Op::cas("", Value("1"), "2"));
+  EXPECT_FALSE(h->initial_value().has_value());
+}
+
+TEST(JepsenEdn, BadInputNamesFileAndLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{:process 1, :type :invoke", "not an EDN map"},
+      {"[1 2]", "expected a map"},
+      {"{:process 1, :type :invoke, :f :fly}", "unknown function"},
+      {"{:process 1, :f :get}", ":type"},
+      {"{:type :invoke, :f :get}", ":process"},
+      {"{:process 1, :type :invoke, :f :cas, :value 3}", "[EXPECTED NEW]"},
+      {"{:process 1, :type :invoke, :f :get, :key \"unterminated}", "unterminated string"},
+  };
+  for (const auto& [line, complaint] : cases) {
+    absl::StatusOr<History> h = parse_jepsen_edn("{:process 0, :type :invoke, :f :get, :key \"k\"}\n" + line, "b.edn");
+    ASSERT_FALSE(h.ok()) << line;
+    const std::string message(h.status().message());
+    EXPECT_EQ(message.rfind("b.edn:2: ", 0), 0u) << message;
+    EXPECT_NE(message.find(complaint), std::string::npos) << message;
+  }
+}
+
+TEST(HistoryFile, AMissingFileIsNamed) {
+  absl::StatusOr<History> h = read_history_file("/nonexistent/history.jsonl", HistoryFormat::kShoal);
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(std::string(h.status().message()).find("/nonexistent/history.jsonl"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shoal::check
