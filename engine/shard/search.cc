@@ -22,7 +22,21 @@ absl::StatusOr<query::ShardResult> Collection::search(const query::SearchRequest
   return result;
 }
 
+bool SearchExecution::every_slot_is_a_candidate() const {
+  return revision_ == c_.revision_ && c_.live_vectors_ == c_.versions_.size();
+}
+
 absl::StatusOr<query::ShardResult> SearchExecution::run(SearchStats* stats) {
+  // Without a query there is no query score to add, so going straight to the
+  // index gives exactly what the scan below would.
+  if (request_.knn && !request_.query && request_.aggs.empty() && request_.matches_everything() &&
+      every_slot_is_a_candidate()) {
+    query::ShardResult out;
+    stats->matched = c_.live_.size();
+    out.hits = knn_over_every_slot(stats);
+    out.total_hits = out.hits.size();
+    return out;
+  }
   query::AggregationSet aggs(request_.aggs);
   std::vector<Match> matches;
   const bool knn = request_.knn.has_value();

@@ -8,7 +8,9 @@
 // planner (search_knn.cc), and the k nearest become hits.
 //
 // Candidates are ranked without building hits: sort keys are read in place
-// from the versions, and only the hits returned are materialised.
+// from the versions, and only the hits returned are materialised. An
+// unfiltered knn search without aggregations over a collection whose every
+// slot is a live vector skips the scan and goes straight to the index.
 #pragma once
 
 #include <string_view>
@@ -61,7 +63,10 @@ class SearchExecution {
   query::Hit make_hit(const Match& m, double knn_score) const;
 
   std::vector<query::Hit> top_hits(std::vector<Match> matches) const;
+  bool every_slot_is_a_candidate() const;
+  std::vector<query::Hit> knn_over_every_slot(SearchStats* stats) const;
   std::vector<query::Hit> knn_hits(const std::vector<Match>& candidates, SearchStats* stats) const;
+  std::vector<query::Hit> hits_from(const std::vector<Neighbor>& neighbors, const std::vector<Match>* candidates) const;
   std::vector<Neighbor> plan_knn(const std::vector<Match>& candidates, KnnStrategy* strategy) const;
   std::vector<Neighbor> exact_index_search(const SlotBitmap* allowed) const;
   std::vector<Neighbor> overfetch_search(const SlotBitmap& allowed, double selectivity, bool* enough) const;

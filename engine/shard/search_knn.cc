@@ -92,15 +92,30 @@ std::vector<Neighbor> SearchExecution::plan_knn(const std::vector<Match>& candid
   return index.search(knn.query_vector.data(), fetch, knobs_of(knn), &allowed);
 }
 
+std::vector<query::Hit> SearchExecution::knn_over_every_slot(SearchStats* stats) const {
+  const VectorIndex& index = *c_.index_;
+  const query::KnnSpec& knn = *request_.knn;
+  stats->knn_candidates = index.size();
+  stats->knn_strategy = KnnStrategy::kIndex;
+  const size_t fetch = std::max<size_t>(knn.k, knn.num_candidates);
+  return hits_from(index.approximate() ? index.search(knn.query_vector.data(), fetch, knobs_of(knn), nullptr)
+                                       : exact_index_search(nullptr),
+                   nullptr);
+}
+
 std::vector<query::Hit> SearchExecution::knn_hits(const std::vector<Match>& candidates, SearchStats* stats) const {
   stats->knn_candidates = candidates.size();
   if (candidates.empty()) {
     stats->knn_strategy = KnnStrategy::kNone;
     return {};
   }
+  return hits_from(plan_knn(candidates, &stats->knn_strategy), &candidates);
+}
+
+std::vector<query::Hit> SearchExecution::hits_from(const std::vector<Neighbor>& neighbors,
+                                                   const std::vector<Match>* candidates) const {
   const query::KnnSpec& knn = *request_.knn;
   const query::VectorMetric metric = c_.index_->metric();
-  std::vector<Neighbor> neighbors = plan_knn(candidates, &stats->knn_strategy);
   struct Scored {
     uint32_t slot;
     double similarity;
@@ -121,10 +136,14 @@ std::vector<query::Hit> SearchExecution::knn_hits(const std::vector<Match>& cand
   std::vector<query::Hit> hits;
   hits.reserve(scored.size());
   for (const Scored& s : scored) {
-    // candidates are in slot order, so the query score is a binary search away.
-    auto it = std::lower_bound(candidates.begin(), candidates.end(), s.slot,
-                               [](const Match& m, uint32_t slot) { return m.slot < slot; });
-    hits.push_back(make_hit(Match{s.slot, s.similarity * knn.boost + it->score}, s.similarity));
+    double query_score = 0;
+    if (candidates != nullptr) {
+      // Candidates are in slot order, so the query score is a binary search away.
+      auto it = std::lower_bound(candidates->begin(), candidates->end(), s.slot,
+                                 [](const Match& m, uint32_t slot) { return m.slot < slot; });
+      query_score = it->score;
+    }
+    hits.push_back(make_hit(Match{s.slot, s.similarity * knn.boost + query_score}, s.similarity));
   }
   std::sort(hits.begin(), hits.end(), query::HitOrder{&request_.sort});
   return hits;

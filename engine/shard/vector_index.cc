@@ -126,7 +126,13 @@ std::vector<Neighbor> VectorIndex::search(const float* query, size_t k, const Se
     faiss::SearchParametersHNSW p;
     p.sel = selector.get();
     p.efSearch = static_cast<int>(std::max<size_t>(k, knobs.ef_search.value_or(options_.hnsw_ef_search)));
+    // FAISS 1.7.3 sizes the candidate queue from hnsw.efSearch and ignores
+    // p.efSearch there (fixed upstream in faiss#3233), so set both, and put
+    // the stored value back: it is part of the snapshot bytes, which must
+    // not depend on the reads a replica happened to serve.
+    hnsw_->hnsw.efSearch = p.efSearch;
     hnsw_->search(1, q.data(), kk, dist.data(), labels.data(), &p);
+    hnsw_->hnsw.efSearch = static_cast<int>(options_.hnsw_ef_search);
   } else if (ivf_) {
     faiss::SearchParametersIVF p;
     p.sel = selector.get();
