@@ -52,6 +52,7 @@ const std::vector<Scenario>& catalogue() {
     std::vector<Scenario> v{health_basic_scenario()};
     for (auto& s : kv_scenarios()) v.push_back(std::move(s));
     for (auto& s : replication_scenarios()) v.push_back(std::move(s));
+    for (auto& s : read_level_scenarios()) v.push_back(std::move(s));
     return v;
   }();
   return all;

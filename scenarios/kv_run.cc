@@ -106,7 +106,7 @@ KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
     co.nodes = nodes_;
     co.client_id = 1000 + static_cast<uint64_t>(i);
     co.write_level = config_.write_levels[static_cast<size_t>(i) % config_.write_levels.size()];
-    co.read_level = config_.read_level;
+    co.read_level = config_.read_levels[static_cast<size_t>(i) % config_.read_levels.size()];
     sim_.add_process(id, "client" + std::to_string(i), [this, i, co](Env& env) {
       return std::make_unique<ClientProcess>(env, *this, static_cast<uint32_t>(i), co);
     });
@@ -130,6 +130,11 @@ NodeConfig KvRun::node_config(NodeId id, bool joiner) {
 
 WriteLevel KvRun::write_level_of(size_t op_index) const {
   const auto& levels = config_.write_levels;
+  return levels[history_[op_index].process % levels.size()];
+}
+
+ReadLevel KvRun::read_level_of(size_t op_index) const {
+  const auto& levels = config_.read_levels;
   return levels[history_[op_index].process % levels.size()];
 }
 

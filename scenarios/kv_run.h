@@ -38,7 +38,7 @@ struct KvRunConfig {
   int keys = 3;
   Duration think_min = milliseconds(5), think_max = milliseconds(40);
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};  // per client, round robin
-  ReadLevel read_level = ReadLevel::kLinearizable;
+  std::vector<ReadLevel> read_levels{ReadLevel::kLinearizable};  // per client, round robin
   RaftOptions raft;
   Duration liveness_bound = seconds(5);
   bool check_linearizable = true;
@@ -75,8 +75,9 @@ class KvRun {
   const check::History& history() const { return history_; }
   // Called on every completed client operation (for scenario checks).
   std::function<void(size_t op_index, const KvOpResult& result)> on_complete;
-  // The write level of the client that ran operation `op_index`.
+  // The write / read level of the client that ran operation `op_index`.
   WriteLevel write_level_of(size_t op_index) const;
+  ReadLevel read_level_of(size_t op_index) const;
 
   // Runs the workload with the nemesis, the quiet tail, then judges.
   ScenarioResult run(const Nemesis& nemesis);

@@ -89,5 +89,6 @@ inline constexpr const char* kDefaultScenario = "health-basic";
 Scenario health_basic_scenario();
 std::vector<Scenario> kv_scenarios();
 std::vector<Scenario> replication_scenarios();
+std::vector<Scenario> read_level_scenarios();
 
 }  // namespace shoal::scenarios
