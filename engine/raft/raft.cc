@@ -233,6 +233,20 @@ void RaftNode::become_leader() {
   heartbeat_timer_.arm(options_.heartbeat_interval, [this] { on_heartbeat_timer(); });
 }
 
+RaftMessage RaftNode::accept_leader(const RaftMessage& m, MsgType response) {
+  // A message from the leader of the current term: whatever this node was
+  // doing in the term (campaigning), it now follows, and it heard from a
+  // leader just now (which makes it ignore other candidates for a while).
+  if (role_ != Role::kFollower) become_follower(term_, m.from);
+  leader_ = m.from;
+  last_leader_contact_ = env_.now();
+  reset_election_timer();
+  RaftMessage r;
+  r.type = response;
+  r.seq = m.seq;
+  return r;
+}
+
 Duration RaftNode::random_election_timeout() {
   return env_.random().range(options_.election_timeout_min, options_.election_timeout_min * 2 - Duration(1));
 }

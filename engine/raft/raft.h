@@ -196,6 +196,9 @@ class RaftNode {
   void reset_election_timer();
   Duration random_election_timeout();
   bool heard_from_leader_recently() const;
+  // Follows the sender of an append or snapshot of the current term and
+  // starts the response of type `response`.
+  RaftMessage accept_leader(const RaftMessage& m, MsgType response);
 
   // raft_election.cc
   void on_election_timeout();

@@ -137,13 +137,7 @@ void RaftNode::send_append(NodeId to, bool heartbeat) {
 }
 
 void RaftNode::on_append(RaftMessage&& m) {
-  if (role_ != Role::kFollower) become_follower(term_, m.from);
-  leader_ = m.from;
-  last_leader_contact_ = env_.now();
-  reset_election_timer();
-  RaftMessage r;
-  r.type = MsgType::kAppendResp;
-  r.seq = m.seq;
+  RaftMessage r = accept_leader(m, MsgType::kAppendResp);
   // Entries at or below the snapshot are committed, hence identical to the
   // leader's: skip them.
   const uint64_t base = log_->first_index() - 1;

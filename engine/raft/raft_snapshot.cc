@@ -97,13 +97,7 @@ void RaftNode::send_snapshot_chunk(NodeId to) {
 }
 
 void RaftNode::on_snapshot(RaftMessage&& m) {
-  if (role_ != Role::kFollower) become_follower(term_, m.from);
-  leader_ = m.from;
-  last_leader_contact_ = env_.now();
-  reset_election_timer();
-  RaftMessage r;
-  r.type = MsgType::kSnapshotResp;
-  r.seq = m.seq;
+  RaftMessage r = accept_leader(m, MsgType::kSnapshotResp);
   r.index = m.index;
   r.success = true;
   if (m.index <= commit_ || installing_) {
