@@ -1,7 +1,9 @@
-// `shoal check linearizable`: judges recorded histories from the command line.
+// `shoal check ...`: judges recorded histories from the command line.
 //
-// Prints one verdict per file (or one JSON document with --json). Exit codes:
-//   0  every file is linearizable;
+// `shoal check linearizable` prints one verdict per file (or one JSON
+// document with --json). `sessions`, `staleness` and `lost-writes` run the
+// other history checkers on Shoal histories. Exit codes:
+//   0  every file passes (for linearizable: is linearizable);
 //   1  some file is not linearizable, or its search ran out of budget
 //      ("unknown": not shown linearizable, so not a pass; --unknown-ok makes
 //      an unknown verdict pass instead, for sweeps that only hunt violations);
@@ -9,14 +11,21 @@
 //      names the file and the line); this wins over the verdicts of other files.
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <boost/json.hpp>
 
 #include "reports/checker_report.h"
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/linearizability.h"
+#include "scenarios/checkers/lost_writes.h"
+#include "scenarios/checkers/session_guarantees.h"
+#include "scenarios/checkers/staleness.h"
+#include "tools/cli_util.h"
 #include "tools/command.h"
 
 namespace shoal::tools {
@@ -190,9 +199,133 @@ void add_linearizable(CLI::App& check) {
   set_action(*cmd, [flags] { return run(*flags); });
 }
 
+// --- the other checkers: each file gives one or more CheckResults ---
+
+struct HistoryCheckFlags {
+  std::string format = "shoal";
+  std::vector<std::string> files;
+  bool json = false;
+  size_t violations_shown = 5;
+  std::string bound;       // staleness: e.g. "500ms"
+  std::string final_file;  // lost-writes: {"key": "value" or null, ...}
+};
+
+using Checks = std::function<std::vector<check::CheckResult>(const History&)>;
+
+json::object result_json(const check::CheckResult& r, size_t shown) {
+  json::object o;
+  o["ok"] = r.ok;
+  o["message"] = r.message;
+  o["violation_count"] = r.violation_count;
+  json::array violations;
+  for (size_t i = 0; i < r.violations.size() && i < shown; ++i) {
+    json::object v;
+    v["what"] = r.violations[i].what;
+    v["ops"] = json::array(r.violations[i].ops.begin(), r.violations[i].ops.end());
+    violations.push_back(std::move(v));
+  }
+  o["violations"] = std::move(violations);
+  return o;
+}
+
+void print_result(const std::string& file, const check::CheckResult& r, size_t shown) {
+  std::cout << file << ": " << r.message << "\n";
+  for (size_t i = 1; i < r.violations.size() && i < shown; ++i) std::cout << "  also: " << r.violations[i].what << "\n";
+}
+
+int run_checks(const HistoryCheckFlags& f, const Checks& checks) {
+  bool bad_input = false, failed = false;
+  json::array files;
+  for (const std::string& file : f.files) {
+    absl::StatusOr<History> history = check::read_history_file(file, *check::parse_history_format(f.format));
+    if (!history.ok()) {
+      std::cerr << "shoal: " << history.status().message() << "\n";
+      bad_input = true;
+      continue;
+    }
+    json::array results;
+    for (const check::CheckResult& r : checks(*history)) {
+      failed = failed || !r.ok;
+      if (f.json) results.push_back(result_json(r, f.violations_shown));
+      else print_result(file, r, f.violations_shown);
+    }
+    if (f.json) files.push_back(json::object{{"file", file}, {"results", std::move(results)}});
+  }
+  const int code = bad_input ? kExitUsage : failed ? kExitCheckFailed : kExitPass;
+  if (f.json) std::cout << json::serialize(json::object{{"files", files}, {"exit_code", code}}) << "\n";
+  return code;
+}
+
+// The final values for lost-writes: one JSON object, key -> string or null.
+absl::StatusOr<check::KeyValues> read_final_values(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path + ": cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::value v = json::parse(text.str(), ec);
+  if (ec || !v.is_object()) return absl::InvalidArgumentError(path + ": expected a JSON object {\"key\": value}");
+  check::KeyValues values;
+  for (const auto& [key, value] : v.get_object()) {
+    if (!value.is_string() && !value.is_null()) {
+      return absl::InvalidArgumentError(path + ": the value of \"" + std::string(key) + "\" is not a string or null");
+    }
+    values[std::string(key)] = value.is_null() ? check::Value() : check::Value(std::string(value.get_string()));
+  }
+  return values;
+}
+
+CLI::App* add_history_check(CLI::App& check, const std::string& name, const std::string& description,
+                            const std::shared_ptr<HistoryCheckFlags>& flags) {
+  CLI::App* cmd = check.add_subcommand(name, description);
+  cmd->add_option("--format", flags->format, "shoal (JSON lines), jepsen-log or jepsen-edn")
+      ->check(CLI::IsMember({"shoal", "jepsen-log", "jepsen-edn"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "Print one JSON document");
+  cmd->add_option("--show", flags->violations_shown, "Violations listed per check")->capture_default_str();
+  cmd->add_option("files", flags->files, "History files")->required();
+  cmd->footer("Exit: 0 every check passes; 1 a violation; 2 usage error or bad input.");
+  return cmd;
+}
+
+void add_other_checks(CLI::App& check) {
+  auto sessions = std::make_shared<HistoryCheckFlags>();
+  set_action(*add_history_check(check, "sessions", "Read-your-writes and monotonic reads per client session",
+                                sessions),
+             [sessions] {
+               return run_checks(*sessions, [](const History& h) {
+                 return std::vector<check::CheckResult>{check::check_read_your_writes(h),
+                                                        check::check_monotonic_reads(h)};
+               });
+             });
+  auto stale = std::make_shared<HistoryCheckFlags>();
+  CLI::App* staleness = add_history_check(check, "staleness", "No read misses a write acknowledged --bound before it",
+                                          stale);
+  staleness->add_option("--bound", stale->bound, "Staleness allowed, e.g. 500ms or 2s")->required();
+  set_action(*staleness, [stale] {
+    std::optional<Duration> bound = parse_duration(stale->bound);
+    if (!bound) return usage_error("--bound: '" + stale->bound + "' is not a duration like 500ms");
+    return run_checks(*stale, [b = *bound](const History& h) {
+      return std::vector<check::CheckResult>{check::check_bounded_staleness(h, b)};
+    });
+  });
+  auto lost = std::make_shared<HistoryCheckFlags>();
+  CLI::App* lost_writes = add_history_check(check, "lost-writes", "Every acknowledged write shows in the final values",
+                                            lost);
+  lost_writes->add_option("--final", lost->final_file, "JSON object of each key's final value")->required();
+  set_action(*lost_writes, [lost] {
+    absl::StatusOr<check::KeyValues> final_values = read_final_values(lost->final_file);
+    if (!final_values.ok()) return usage_error(std::string(final_values.status().message()));
+    return run_checks(*lost, [v = *final_values](const History& h) {
+      return std::vector<check::CheckResult>{check::check_no_lost_writes(h, v)};
+    });
+  });
+}
+
 CommandRegistration reg("check", [](CLI::App& root) {
   CLI::App& check = group(root, "check", "Judge recorded histories");
   add_linearizable(check);
+  add_other_checks(check);
 });
 
 }  // namespace

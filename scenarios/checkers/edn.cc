@@ -76,12 +76,37 @@ class EdnReader {
         case 't': out.text.push_back('\t'); break;
         case 'r': out.text.push_back('\r'); break;
         case '"': case '\\': out.text.push_back(e); break;
+        case 'u':
+          if (!unicode_escape(&out.text)) return fail("bad \\u escape");
+          break;
         default: return fail(std::string("unsupported escape '\\") + e + "'");
       }
     }
     if (pos_ >= s_.size()) return fail("unterminated string");
     ++pos_;
     return out;
+  }
+
+  // Reads the four hex digits after "\\u" and appends the code point as UTF-8.
+  bool unicode_escape(std::string* out) {
+    if (pos_ + 4 > s_.size()) return false;
+    uint32_t cp = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = s_[pos_++];
+      if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+      cp = cp * 16 + uint32_t(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10));
+    }
+    if (cp < 0x80) {
+      out->push_back(char(cp));
+    } else if (cp < 0x800) {
+      out->push_back(char(0xC0 | (cp >> 6)));
+      out->push_back(char(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(char(0xE0 | (cp >> 12)));
+      out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(char(0x80 | (cp & 0x3F)));
+    }
+    return true;
   }
 
   std::optional<Edn> atom() {

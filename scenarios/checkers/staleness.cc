@@ -1,5 +1,6 @@
 #include "scenarios/checkers/staleness.h"
 
+#include <cstdio>
 #include <map>
 
 #include "scenarios/checkers/lineage.h"
@@ -14,6 +15,17 @@ std::map<std::string, std::multimap<int64_t, size_t>> acknowledged_by_key(const 
     if (internal::acknowledged_write(history[i])) keys[history[i].op.key].emplace(history[i].complete_ns, i);
   }
   return keys;
+}
+
+// "250ns", "12.5us", "3ms", "1.25s": the unit that keeps the number short.
+std::string short_duration(Duration d) {
+  const double ns = double(d.count());
+  char text[32];
+  if (ns < 1e3) std::snprintf(text, sizeof text, "%.0fns", ns);
+  else if (ns < 1e6) std::snprintf(text, sizeof text, "%.3gus", ns / 1e3);
+  else if (ns < 1e9) std::snprintf(text, sizeof text, "%.3gms", ns / 1e6);
+  else std::snprintf(text, sizeof text, "%.4gs", ns / 1e9);
+  return text;
 }
 
 }  // namespace
@@ -35,8 +47,8 @@ CheckResult check_bounded_staleness(const History& history, Duration bound,
     for (auto it = key->second.begin(); it != key->second.end() && it->first < horizon_ns; ++it) {
       if (lineage.reflects(read.result.value, it->second)) continue;
       const Duration age(read.invoke_ns - it->first);
-      r.add({describe(read) + " misses " + describe(history[it->second]) + ", acknowledged " + format_duration(age) +
-                 " before the read began (bound " + format_duration(bound) + ")",
+      r.add({describe(read) + " misses " + describe(history[it->second]) + ", acknowledged " + short_duration(age) +
+                 " before the read began (bound " + short_duration(bound) + ")",
              {it->second, i}});
       break;
     }

@@ -164,6 +164,13 @@ TEST(JepsenEdn, ARegisterHistoryWithoutKeysStartsAbsent) {
   EXPECT_FALSE(h->initial_value().has_value());
 }
 
+TEST(JepsenEdn, UnicodeEscapesBecomeUtf8) {
+  absl::StatusOr<History> h = parse_jepsen_edn(
+      "{:process 0, :type :invoke, :f :put, :key \"k\", :value \"caf\\u00e9 \\u20ac\"}\n", "u.edn");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ((*h)[0].op.value, Value("caf\xc3\xa9 \xe2\x82\xac"));
+}
+
 TEST(JepsenEdn, BadInputNamesFileAndLine) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{:process 1, :type :invoke", "not an EDN map"},
