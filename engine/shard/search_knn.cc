@@ -92,15 +92,25 @@ std::vector<Neighbor> SearchExecution::plan_knn(const std::vector<Match>& candid
   return index.search(knn.query_vector.data(), fetch, knobs_of(knn), &allowed);
 }
 
+// The planner's choices when every slot is a candidate, without the list.
 std::vector<query::Hit> SearchExecution::knn_over_every_slot(SearchStats* stats) const {
   const VectorIndex& index = *c_.index_;
   const query::KnnSpec& knn = *request_.knn;
-  stats->knn_candidates = index.size();
-  stats->knn_strategy = KnnStrategy::kIndex;
+  const size_t n = index.size();
   const size_t fetch = std::max<size_t>(knn.k, knn.num_candidates);
-  return hits_from(index.approximate() ? index.search(knn.query_vector.data(), fetch, knobs_of(knn), nullptr)
-                                       : exact_index_search(nullptr),
-                   nullptr);
+  stats->knn_candidates = n;
+  if (!index.approximate()) {
+    stats->knn_strategy = KnnStrategy::kIndex;
+    return hits_from(exact_index_search(nullptr), nullptr);
+  }
+  if (n <= std::max(kExactScanMaxCandidates, fetch)) {
+    stats->knn_strategy = KnnStrategy::kExactScan;
+    std::vector<uint32_t> slots(n);
+    for (uint32_t s = 0; s < n; ++s) slots[s] = s;
+    return hits_from(index.distances(knn.query_vector.data(), slots), nullptr);
+  }
+  stats->knn_strategy = KnnStrategy::kIndex;
+  return hits_from(index.search(knn.query_vector.data(), fetch, knobs_of(knn), nullptr), nullptr);
 }
 
 std::vector<query::Hit> SearchExecution::knn_hits(const std::vector<Match>& candidates, SearchStats* stats) const {

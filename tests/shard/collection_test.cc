@@ -122,6 +122,30 @@ TEST(Collection, CompactionDoesNotChangeExactAnswers) {
   EXPECT_TRUE(c.check_invariants().ok()) << c.check_invariants();
 }
 
+TEST(Collection, UnfilteredKnnShortcutAnswersLikeTheFullScan) {
+  for (const char* kind : {R"({"type": "flat"})", R"({"type": "hnsw", "m": 8})"}) {
+    Collection c(make_schema(4, "l2_norm", kind));
+    std::vector<Document> docs = make_docs(11, 500, 4, true);
+    for (Document& d : docs) {
+      if (d.vector.empty()) d.vector = {1, 1, 1, 1};  // every slot a live vector
+    }
+    ASSERT_TRUE(c.upsert(docs, 1).ok());
+    const std::string knn = R"("knn": {"field": "v", "query_vector": [0, 1, 0, -1], "k": 30}, "size": 30)";
+    SearchStats fast, scan;
+    auto a = c.search(parse("{" + knn + "}", c.schema()), std::nullopt, &fast);
+    // An aggregation needs the scan, which then also feeds the knn planner.
+    auto b = c.search(parse("{" + knn + R"(, "aggs": {"n": {"value_count": {"field": "n"}}}})", c.schema()),
+                      std::nullopt, &scan);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(fast.knn_strategy, scan.knn_strategy) << kind;
+    ASSERT_EQ(a->hits.size(), b->hits.size());
+    for (size_t i = 0; i < a->hits.size(); ++i) {
+      EXPECT_EQ(a->hits[i].id, b->hits[i].id) << kind;
+      EXPECT_EQ(a->hits[i].score, b->hits[i].score) << kind;
+    }
+  }
+}
+
 TEST(Collection, IvfTrainsOnceEnoughVectorsExist) {
   Collection c(make_schema(4, "l2_norm", R"({"type": "ivf", "nlist": 8, "nprobe": 2, "train_min": 200})"));
   EXPECT_EQ(c.retrain_vector_index().code(), absl::StatusCode::kFailedPrecondition);

@@ -201,6 +201,18 @@ TEST(VectorIndex, SnapshotRestoresIdenticalSearches) {
   }
 }
 
+TEST(VectorIndex, PerQueryEfSearchLeavesTheSnapshotBytesAlone) {
+  const std::vector<float> x = clustered(12, 2000);
+  VectorIndex index(kDim, VectorMetric::kL2, options(VectorIndexKind::kHnsw));
+  index.append(x.data(), 2000);
+  const std::string before = encoded(index);
+  SearchKnobs wide;
+  wide.ef_search = 400;
+  EXPECT_EQ(index.search(x.data(), 10, wide, nullptr).size(), 10u);
+  // A replica's snapshot must not depend on the reads it happened to serve.
+  EXPECT_EQ(encoded(index), before);
+}
+
 TEST(VectorIndex, BuildsDoNotDependOnTheThreadCount) {
   const std::vector<float> x = clustered(11, 3000);
   for (VectorIndexKind kind : {VectorIndexKind::kIvf, VectorIndexKind::kHnsw}) {
