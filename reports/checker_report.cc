@@ -33,11 +33,20 @@ std::string escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -84,7 +93,9 @@ double x_of(const TimeRange& r, int64_t t) {
 // Characters are about this wide in the plot's 11px monospace font.
 constexpr double kCharWidth = 6.7;
 
-std::string label_of(const History& h, size_t index) { return "#" + std::to_string(index) + " " + check::describe(h[index]); }
+std::string label_of(const History& h, size_t index) {
+  return "#" + std::to_string(index) + " " + check::describe(h[index]);
+}
 
 // A bar's extent on the plot; open intervals run to the right edge.
 std::pair<double, double> extent(const History& h, const Bar& b, const TimeRange& r) {

@@ -20,8 +20,7 @@ namespace shoal::reports {
 
 // REQUIRES: result.failure is set (the verdict is kNotLinearizable).
 std::string render_linearizability_window_html(const check::History& history,
-                                               const check::LinearizabilityResult& result,
-                                               const std::string& title);
+                                               const check::LinearizabilityResult& result, const std::string& title);
 
 // Writes the page to `dir`/`name`.linearizability.html, creating `dir` when
 // needed, and returns the path written.

@@ -7,6 +7,7 @@
 // known verdict and a generated one must be linearizable, or the command
 // exits 1 — a fast wrong checker is not a result.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,6 @@
 #include <iostream>
 #include <map>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
@@ -141,10 +140,10 @@ std::string goal_text(const BenchSet& set, const SetTiming& t) {
 }
 
 void print_row(const BenchSet& set, const SetTiming& t) {
-  std::cout << std::left << std::setw(50) << set.name << std::right << std::setw(6) << set.cases.size()
-            << std::setw(8) << t.operations << std::setw(6) << t.linearizable << "/" << std::left << std::setw(5)
-            << set.cases.size() << std::right << std::fixed << std::setprecision(2) << std::setw(10) << set.parse_ms
-            << std::setw(10) << t.min_ms << std::setw(10) << t.median_ms << "  " << goal_text(set, t) << "\n";
+  std::cout << std::left << std::setw(50) << set.name << std::right << std::setw(6) << set.cases.size() << std::setw(8)
+            << t.operations << std::setw(6) << t.linearizable << "/" << std::left << std::setw(5) << set.cases.size()
+            << std::right << std::fixed << std::setprecision(2) << std::setw(10) << set.parse_ms << std::setw(10)
+            << t.min_ms << std::setw(10) << t.median_ms << "  " << goal_text(set, t) << "\n";
   for (const std::string& w : t.wrong) std::cout << "  WRONG VERDICT: " << w << "\n";
 }
 
@@ -193,17 +192,20 @@ int run(const BenchFlags& f) {
   absl::StatusOr<std::vector<BenchSet>> sets = make_sets(f);
   if (!sets.ok()) return usage_error(std::string(sets.status().message()));
   if (!f.json) {
-    std::cout << std::left << std::setw(50) << "set" << std::right << std::setw(6) << "files" << std::setw(8)
-              << "ops" << std::setw(12) << "lin/total" << std::setw(10) << "parse ms" << std::setw(10) << "min ms"
-              << std::setw(10) << "median ms" << "  goal\n";
+    std::cout << std::left << std::setw(50) << "set" << std::right << std::setw(6) << "files" << std::setw(8) << "ops"
+              << std::setw(12) << "lin/total" << std::setw(10) << "parse ms" << std::setw(10) << "min ms"
+              << std::setw(10) << "median ms"
+              << "  goal\n";
   }
   json::array rows;
   bool all_right = true;
   for (const BenchSet& set : *sets) {
     SetTiming t = time_set(set, f.repetitions);
     all_right = all_right && t.wrong.empty();
-    if (f.json) rows.push_back(row_json(set, t));
-    else print_row(set, t);
+    if (f.json)
+      rows.push_back(row_json(set, t));
+    else
+      print_row(set, t);
   }
   if (f.json) std::cout << json::serialize(json::object{{"sets", rows}, {"repetitions", f.repetitions}}) << "\n";
   return all_right ? kExitPass : kExitCheckFailed;
@@ -213,7 +215,8 @@ CommandRegistration reg("bench-check", [](CLI::App& root) {
   auto flags = std::make_shared<BenchFlags>();
   CLI::App& bench = group(root, "bench", "Benchmarks of whole components");
   CLI::App* cmd = bench.add_subcommand("check", "Time the linearizability checker on shared and generated histories");
-  cmd->add_option("--histories", flags->histories_dir, "Folder with jepsen-etcd/ and jepsen-kv/")->capture_default_str();
+  cmd->add_option("--histories", flags->histories_dir, "Folder with jepsen-etcd/ and jepsen-kv/")
+      ->capture_default_str();
   cmd->add_option("--repetitions", flags->repetitions, "Times each set is checked")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "Seed of the generated histories")->capture_default_str();
   cmd->add_option("--operations", flags->operations, "Operations per generated history")->capture_default_str();

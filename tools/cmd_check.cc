@@ -9,6 +9,7 @@
 //      an unknown verdict pass instead, for sweeps that only hunt violations);
 //   2  usage error or bad input (unreadable file, malformed line: the message
 //      names the file and the line); this wins over the verdicts of other files.
+#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,8 +17,6 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "reports/checker_report.h"
 #include "scenarios/checkers/history_io.h"
@@ -155,8 +154,10 @@ int run(const CheckFlags& f) {
   json::array files;
   for (const std::string& file : f.files) {
     verdicts.push_back(check_file(f, file));
-    if (f.json) files.push_back(verdict_json(verdicts.back()));
-    else print_text(verdicts.back());
+    if (f.json)
+      files.push_back(verdict_json(verdicts.back()));
+    else
+      print_text(verdicts.back());
   }
   const int code = exit_code(verdicts, f.unknown_ok);
   if (f.json) {
@@ -246,8 +247,10 @@ int run_checks(const HistoryCheckFlags& f, const Checks& checks) {
     json::array results;
     for (const check::CheckResult& r : checks(*history)) {
       failed = failed || !r.ok;
-      if (f.json) results.push_back(result_json(r, f.violations_shown));
-      else print_result(file, r, f.violations_shown);
+      if (f.json)
+        results.push_back(result_json(r, f.violations_shown));
+      else
+        print_result(file, r, f.violations_shown);
     }
     if (f.json) files.push_back(json::object{{"file", file}, {"results", std::move(results)}});
   }
@@ -290,17 +293,16 @@ CLI::App* add_history_check(CLI::App& check, const std::string& name, const std:
 
 void add_other_checks(CLI::App& check) {
   auto sessions = std::make_shared<HistoryCheckFlags>();
-  set_action(*add_history_check(check, "sessions", "Read-your-writes and monotonic reads per client session",
-                                sessions),
-             [sessions] {
-               return run_checks(*sessions, [](const History& h) {
-                 return std::vector<check::CheckResult>{check::check_read_your_writes(h),
-                                                        check::check_monotonic_reads(h)};
-               });
-             });
+  set_action(
+      *add_history_check(check, "sessions", "Read-your-writes and monotonic reads per client session", sessions),
+      [sessions] {
+        return run_checks(*sessions, [](const History& h) {
+          return std::vector<check::CheckResult>{check::check_read_your_writes(h), check::check_monotonic_reads(h)};
+        });
+      });
   auto stale = std::make_shared<HistoryCheckFlags>();
-  CLI::App* staleness = add_history_check(check, "staleness", "No read misses a write acknowledged --bound before it",
-                                          stale);
+  CLI::App* staleness =
+      add_history_check(check, "staleness", "No read misses a write acknowledged --bound before it", stale);
   staleness->add_option("--bound", stale->bound, "Staleness allowed, e.g. 500ms or 2s")->required();
   set_action(*staleness, [stale] {
     std::optional<Duration> bound = parse_duration(stale->bound);
@@ -310,8 +312,8 @@ void add_other_checks(CLI::App& check) {
     });
   });
   auto lost = std::make_shared<HistoryCheckFlags>();
-  CLI::App* lost_writes = add_history_check(check, "lost-writes", "Every acknowledged write shows in the final values",
-                                            lost);
+  CLI::App* lost_writes =
+      add_history_check(check, "lost-writes", "Every acknowledged write shows in the final values", lost);
   lost_writes->add_option("--final", lost->final_file, "JSON object of each key's final value")->required();
   set_action(*lost_writes, [lost] {
     absl::StatusOr<check::KeyValues> final_values = read_final_values(lost->final_file);

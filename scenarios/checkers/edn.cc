@@ -6,8 +6,9 @@ namespace shoal::check::internal {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ','; }
-bool is_delimiter(char c) { return is_space(c) || c == '[' || c == ']' || c == '{' || c == '}' || c == '(' ||
-                                   c == ')' || c == '"'; }
+bool is_delimiter(char c) {
+  return is_space(c) || c == '[' || c == ']' || c == '{' || c == '}' || c == '(' || c == ')' || c == '"';
+}
 
 class EdnReader {
  public:
@@ -72,14 +73,24 @@ class EdnReader {
       if (pos_ >= s_.size()) break;
       char e = s_[pos_++];
       switch (e) {
-        case 'n': out.text.push_back('\n'); break;
-        case 't': out.text.push_back('\t'); break;
-        case 'r': out.text.push_back('\r'); break;
-        case '"': case '\\': out.text.push_back(e); break;
+        case 'n':
+          out.text.push_back('\n');
+          break;
+        case 't':
+          out.text.push_back('\t');
+          break;
+        case 'r':
+          out.text.push_back('\r');
+          break;
+        case '"':
+        case '\\':
+          out.text.push_back(e);
+          break;
         case 'u':
           if (!unicode_escape(&out.text)) return fail("bad \\u escape");
           break;
-        default: return fail(std::string("unsupported escape '\\") + e + "'");
+        default:
+          return fail(std::string("unsupported escape '\\") + e + "'");
       }
     }
     if (pos_ >= s_.size()) return fail("unterminated string");

@@ -13,8 +13,8 @@ namespace shoal::check::internal {
 struct Edn {
   enum class Kind { kNil, kBool, kNumber, kString, kKeyword, kSymbol, kVector, kList, kMap };
   Kind kind = Kind::kNil;
-  std::string text;         // scalars: the text (a keyword without its ':'; a string unescaped)
-  std::vector<Edn> items;   // vectors, lists; maps as key, value, key, value...
+  std::string text;        // scalars: the text (a keyword without its ':'; a string unescaped)
+  std::vector<Edn> items;  // vectors, lists; maps as key, value, key, value...
 
   // For maps: the value under keyword `name`, or nullptr.
   const Edn* get(std::string_view keyword) const;

@@ -55,21 +55,30 @@ std::vector<std::string> History::keys() const {
 
 std::string_view to_string(OpType type) {
   switch (type) {
-    case OpType::kRead: return "read";
-    case OpType::kWrite: return "write";
-    case OpType::kAppend: return "append";
-    case OpType::kDelete: return "delete";
-    case OpType::kCas: return "cas";
+    case OpType::kRead:
+      return "read";
+    case OpType::kWrite:
+      return "write";
+    case OpType::kAppend:
+      return "append";
+    case OpType::kDelete:
+      return "delete";
+    case OpType::kCas:
+      return "cas";
   }
   return "?";
 }
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kPending: return "pending";
-    case Outcome::kOk: return "ok";
-    case Outcome::kFail: return "fail";
-    case Outcome::kUnknown: return "unknown";
+    case Outcome::kPending:
+      return "pending";
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -97,11 +106,17 @@ std::string describe(const Operation& o) {
   std::string s = "p" + std::to_string(o.process) + " " + std::string(to_string(o.op.type));
   if (!o.op.key.empty()) s += " " + describe(Value(o.op.key));
   switch (o.op.type) {
-    case OpType::kRead: break;
+    case OpType::kRead:
+      break;
     case OpType::kWrite:
-    case OpType::kAppend: s += " " + describe(o.op.value); break;
-    case OpType::kDelete: break;
-    case OpType::kCas: s += " " + describe(o.op.expected) + "->" + describe(o.op.value); break;
+    case OpType::kAppend:
+      s += " " + describe(o.op.value);
+      break;
+    case OpType::kDelete:
+      break;
+    case OpType::kCas:
+      s += " " + describe(o.op.expected) + "->" + describe(o.op.value);
+      break;
   }
   s += " " + std::string(to_string(o.outcome));
   if (o.ok() && o.op.type == OpType::kRead) s += " " + describe(o.result.value);

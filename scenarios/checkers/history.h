@@ -89,9 +89,7 @@ struct Operation {
   bool ok() const { return outcome == Outcome::kOk; }
   // True when this operation's interval ends strictly before `other` starts
   // (an operation of unknown effect precedes nothing).
-  bool precedes(const Operation& other) const {
-    return !effect_unknown() && complete_ns < other.invoke_ns;
-  }
+  bool precedes(const Operation& other) const { return !effect_unknown() && complete_ns < other.invoke_ns; }
   bool operator==(const Operation&) const = default;
 };
 

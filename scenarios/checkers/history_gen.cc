@@ -59,8 +59,10 @@ class SequentialRun {
     if (out.ok() && out.op.type == OpType::kCas && before != out.op.expected) {
       // A comparison that failed is reported either way a store may: as a
       // failure (Jepsen's :fail) or as an answer that it did not apply.
-      if (rng_.chance(0.5)) out.outcome = Outcome::kFail;
-      else out.result.applied = false;
+      if (rng_.chance(0.5))
+        out.outcome = Outcome::kFail;
+      else
+        out.result.applied = false;
     }
     return out;
   }
@@ -68,10 +70,17 @@ class SequentialRun {
  private:
   static void apply(const Op& op, Value* value) {
     switch (op.type) {
-      case OpType::kRead: break;
-      case OpType::kWrite: *value = op.value; break;
-      case OpType::kAppend: *value = value->value_or("") + *op.value; break;
-      case OpType::kDelete: value->reset(); break;
+      case OpType::kRead:
+        break;
+      case OpType::kWrite:
+        *value = op.value;
+        break;
+      case OpType::kAppend:
+        *value = value->value_or("") + *op.value;
+        break;
+      case OpType::kDelete:
+        value->reset();
+        break;
       case OpType::kCas:
         if (*value == op.expected) *value = op.value;
         break;

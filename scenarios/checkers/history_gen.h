@@ -25,8 +25,8 @@ struct GeneratorOptions {
   Model model = Model::kKv;
   uint32_t processes = 10;
   size_t operations = 2000;
-  uint32_t keys = 10;              // kv only; the register has one
-  uint32_t register_values = 5;    // writes and cas pick values in [0, register_values)
+  uint32_t keys = 10;            // kv only; the register has one
+  uint32_t register_values = 5;  // writes and cas pick values in [0, register_values)
   double unknown_probability = 0.02;
   // Each interval is invoke ... point ... complete with both gaps uniform in
   // [0, latency_max_ns]; a process waits up to think_max_ns between operations.

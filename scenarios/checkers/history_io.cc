@@ -2,8 +2,8 @@
 
 #include <fstream>
 #include <sstream>
-#include "scenarios/checkers/line_reader.h"
 
+#include "scenarios/checkers/line_reader.h"
 
 namespace shoal::check {
 
@@ -16,18 +16,24 @@ std::optional<HistoryFormat> parse_history_format(std::string_view name) {
 
 std::string_view to_string(HistoryFormat format) {
   switch (format) {
-    case HistoryFormat::kShoal: return "shoal";
-    case HistoryFormat::kJepsenLog: return "jepsen-log";
-    case HistoryFormat::kJepsenEdn: return "jepsen-edn";
+    case HistoryFormat::kShoal:
+      return "shoal";
+    case HistoryFormat::kJepsenLog:
+      return "jepsen-log";
+    case HistoryFormat::kJepsenEdn:
+      return "jepsen-edn";
   }
   return "?";
 }
 
 absl::StatusOr<History> parse_history(std::string_view text, HistoryFormat format, std::string_view source) {
   switch (format) {
-    case HistoryFormat::kShoal: return parse_shoal_history(text, source);
-    case HistoryFormat::kJepsenLog: return parse_jepsen_log(text, source);
-    case HistoryFormat::kJepsenEdn: return parse_jepsen_edn(text, source);
+    case HistoryFormat::kShoal:
+      return parse_shoal_history(text, source);
+    case HistoryFormat::kJepsenLog:
+      return parse_jepsen_log(text, source);
+    case HistoryFormat::kJepsenEdn:
+      return parse_jepsen_edn(text, source);
   }
   return absl::InvalidArgumentError("unknown history format");
 }
@@ -38,7 +44,8 @@ absl::StatusOr<History> read_history_file(const std::string& path, HistoryFormat
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   if (size < 0) return absl::InvalidArgumentError(internal::str_cat(path, ": cannot read (is it a directory?)"));
-  if (size_t(size) > kHistoryFileBytesMax) return absl::InvalidArgumentError(internal::str_cat(path, ": file too large"));
+  if (size_t(size) > kHistoryFileBytesMax)
+    return absl::InvalidArgumentError(internal::str_cat(path, ": file too large"));
   in.seekg(0, std::ios::beg);
   std::string text(size_t(size), '\0');
   if (!in.read(text.data(), size)) return absl::InvalidArgumentError(internal::str_cat(path, ": cannot read"));

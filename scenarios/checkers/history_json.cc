@@ -1,8 +1,7 @@
 // Shoal's own history format: JSON lines, one operation per line (see
 // history_io.h for the fields).
-#include <sstream>
-
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/line_reader.h"
@@ -77,7 +76,8 @@ std::string read_operation(const json::object& o, Operation* out) {
     if (!c) return "bad \"complete_ns\"";
     out->complete_ns = *c;
   }
-  if (out->outcome == Outcome::kPending && out->complete_ns != kOpenEnd_ns) return "a pending operation has no complete_ns";
+  if (out->outcome == Outcome::kPending && out->complete_ns != kOpenEnd_ns)
+    return "a pending operation has no complete_ns";
   if (out->outcome != Outcome::kPending && out->complete_ns == kOpenEnd_ns) return "\"complete_ns\" is required";
   if (out->complete_ns < out->invoke_ns) return "complete_ns is before invoke_ns";
   return "";
@@ -111,30 +111,23 @@ json::object operation_to_json(const Operation& op) {
 
 absl::StatusOr<History> parse_shoal_history(std::string_view text, std::string_view source) {
   History history;
-  internal::LineReader reader(text);
-  std::string_view line;
   bool first = true;
-  while (reader.next(&line)) {
-    const uint32_t n = reader.line_number();
-    if (line.size() > kHistoryLineBytesMax) return line_error(source, n, "line too long");
-    if (internal::trim(line).empty()) continue;
+  absl::Status s = internal::for_each_line(text, source, [&](uint32_t number, std::string_view line) {
     boost::system::error_code ec;
     json::value v = json::parse(line, ec);
-    if (ec) return line_error(source, n, "not JSON: " + ec.message());
-    if (!v.is_object()) return line_error(source, n, "expected a JSON object");
+    if (ec) return line_error(source, number, "not JSON: " + ec.message());
+    if (!v.is_object()) return line_error(source, number, "expected a JSON object");
     const json::object& o = v.get_object();
-    std::string error;
-    if (first && o.contains("shoal_history")) {
-      error = read_header(o, &history);
-    } else {
-      Operation op;
-      error = read_operation(o, &op);
-      op.source_line = n;
-      if (error.empty()) history.add(std::move(op));
-    }
-    if (!error.empty()) return line_error(source, n, error);
+    const bool header = first && o.contains("shoal_history");
     first = false;
-  }
+    Operation op;
+    op.source_line = number;
+    std::string error = header ? read_header(o, &history) : read_operation(o, &op);
+    if (!error.empty()) return line_error(source, number, error);
+    if (!header) history.add(std::move(op));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
   return history;
 }
 

@@ -102,16 +102,13 @@ class EdnParser {
 
 absl::StatusOr<History> parse_jepsen_edn(std::string_view text, std::string_view source) {
   EdnParser parser(source);
-  internal::LineReader reader(text);
-  std::string_view line;
-  while (reader.next(&line)) {
-    if (line.size() > kHistoryLineBytesMax) return line_error(source, reader.line_number(), "line too long");
-    if (internal::trim(line).empty()) continue;
+  absl::Status s = internal::for_each_line(text, source, [&](uint32_t number, std::string_view line) {
     std::string error;
     std::optional<Edn> m = internal::parse_edn(line, &error);
-    if (!m) return line_error(source, reader.line_number(), "not an EDN map: " + error);
-    if (absl::Status s = parser.event(reader.line_number(), *m); !s.ok()) return s;
-  }
+    if (!m) return line_error(source, number, "not an EDN map: " + error);
+    return parser.event(number, *m);
+  });
+  if (!s.ok()) return s;
   const bool multi_key = parser.has_keys();
   History history = parser.take();
   if (multi_key) history.set_initial_value(std::string());

@@ -93,7 +93,8 @@ class LogParser {
  private:
   absl::Status invoke(uint32_t line, const LogEvent& e, OpType type) {
     switch (type) {
-      case OpType::kRead: return builder_.invoke(line, e.process, Op::read());
+      case OpType::kRead:
+        return builder_.invoke(line, e.process, Op::read());
       case OpType::kWrite: {
         std::optional<Value> v = parse_atom(e.value);
         if (!v || !*v) return bad_value(line, e, "a value to write");
@@ -118,8 +119,8 @@ class LogParser {
   }
 
   absl::Status bad_value(uint32_t line, const LogEvent& e, std::string_view wanted) {
-    return line_error(source_, line, internal::str_cat("expected ", wanted, " after ", e.type, " ", e.f, ", got '",
-                                                  e.value, "'"));
+    return line_error(source_, line,
+                      internal::str_cat("expected ", wanted, " after ", e.type, " ", e.f, ", got '", e.value, "'"));
   }
 
   std::string source_;
@@ -130,14 +131,11 @@ class LogParser {
 
 absl::StatusOr<History> parse_jepsen_log(std::string_view text, std::string_view source) {
   LogParser parser(source);
-  internal::LineReader reader(text);
-  std::string_view line;
-  while (reader.next(&line)) {
-    if (line.size() > kHistoryLineBytesMax) return line_error(source, reader.line_number(), "line too long");
+  absl::Status s = internal::for_each_line(text, source, [&](uint32_t number, std::string_view line) {
     LogEvent e;
-    if (!split_event(line, &e)) continue;
-    if (absl::Status s = parser.event(reader.line_number(), e); !s.ok()) return s;
-  }
+    return split_event(line, &e) ? parser.event(number, e) : absl::OkStatus();
+  });
+  if (!s.ok()) return s;
   return parser.take();
 }
 

@@ -63,10 +63,14 @@ std::optional<uint32_t> required_value(const ModelOp& op) {
 
 std::optional<uint32_t> overwrite_value(const ModelOp& op) {
   switch (op.type) {
-    case OpType::kWrite: return op.value;
-    case OpType::kDelete: return kAbsentId;
-    case OpType::kCas: return op.value;
-    default: return std::nullopt;
+    case OpType::kWrite:
+      return op.value;
+    case OpType::kDelete:
+      return kAbsentId;
+    case OpType::kCas:
+      return op.value;
+    default:
+      return std::nullopt;
   }
 }
 

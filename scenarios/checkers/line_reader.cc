@@ -1,18 +1,23 @@
 #include "scenarios/checkers/line_reader.h"
 
+#include "scenarios/checkers/history_io.h"
 
 namespace shoal::check::internal {
 
-bool LineReader::next(std::string_view* line) {
-  if (pos_ >= text_.size()) return false;
-  size_t end = text_.find('\n', pos_);
-  if (end == std::string_view::npos) end = text_.size();
-  std::string_view l = text_.substr(pos_, end - pos_);
-  if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-  pos_ = end + 1;
-  ++line_number_;
-  *line = l;
-  return true;
+absl::Status for_each_line(std::string_view text, std::string_view source, const LineParser& parse_line) {
+  uint32_t number = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kHistoryLineBytesMax) return line_error(source, number, "line too long");
+    if (trim(line).empty()) continue;
+    if (absl::Status s = parse_line(number, line); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status line_error(std::string_view source, uint32_t line, std::string_view message) {

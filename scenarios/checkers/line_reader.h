@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -11,20 +12,12 @@
 
 namespace shoal::check::internal {
 
-// Yields the lines of a text (without the line terminator, "\r\n" too) and
-// their 1-based numbers.
-class LineReader {
- public:
-  explicit LineReader(std::string_view text) : text_(text) {}
-  // Returns false at the end of the text.
-  bool next(std::string_view* line);
-  uint32_t line_number() const { return line_number_; }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-  uint32_t line_number_ = 0;
-};
+// Calls `parse_line(number, line)` for every line of `text` that is not
+// blank, with 1-based numbers and without the terminator ("\r\n" too), and
+// stops at the first error it returns. A line longer than
+// kHistoryLineBytesMax is an error naming `source` and the line.
+using LineParser = std::function<absl::Status(uint32_t number, std::string_view line)>;
+absl::Status for_each_line(std::string_view text, std::string_view source, const LineParser& parse_line);
 
 // Concatenates anything streamable. (absl::StrCat is not used because this
 // Abseil's string_view is not std::string_view.)

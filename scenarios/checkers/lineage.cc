@@ -25,8 +25,10 @@ Lineage::Lineage(const History& history) : history_(history) {
     const Operation& o = history[i];
     if (!may_write(o)) continue;
     KeyOps& k = keys_[o.op.key];
-    if (o.op.type == OpType::kAppend) k.has_appends = true;
-    else k.overwrites.push_back(i);
+    if (o.op.type == OpType::kAppend)
+      k.has_appends = true;
+    else
+      k.overwrites.push_back(i);
   }
 }
 
@@ -38,7 +40,7 @@ bool Lineage::has_appends(const std::string& key) const {
 // A delete produces absence; on a key with appends, an overwrite also
 // produces every value that begins with what it wrote.
 bool Lineage::produces(size_t overwrite, const Value& v, bool has_appends) const {
-  const Value written = overwrite == kInitialProducer ? history_.initial_value()
+  const Value written = overwrite == kInitialProducer                    ? history_.initial_value()
                         : history_[overwrite].op.type == OpType::kDelete ? Value()
                                                                          : history_[overwrite].op.value;
   if (v == written) return true;

@@ -3,8 +3,8 @@
 #include <map>
 #include <stdexcept>
 
-#include "scenarios/checkers/wgl_search.h"
 #include "scenarios/checkers/line_reader.h"
+#include "scenarios/checkers/wgl_search.h"
 
 namespace shoal::check {
 namespace {
@@ -59,13 +59,14 @@ void summarise(const History& history, LinearizabilityResult* r) {
     r->message = failure_message(history, *r);
   } else if (!r->unknown_keys.empty()) {
     r->verdict = Verdict::kUnknown;
-    std::string more = r->unknown_keys.size() > 1 ? internal::str_cat(" and ", r->unknown_keys.size() - 1, " more") : "";
+    std::string more =
+        r->unknown_keys.size() > 1 ? internal::str_cat(" and ", r->unknown_keys.size() - 1, " more") : "";
     r->message = internal::str_cat("unknown: the search budget ran out after ", r->steps, " steps on ",
                                    key_name(r->unknown_keys.front()), more);
   } else {
     r->verdict = Verdict::kLinearizable;
-    r->message = internal::str_cat("linearizable: ", history.size(), " operations on ", r->keys_checked,
-                                   " key(s), ", r->steps, " search steps");
+    r->message = internal::str_cat("linearizable: ", history.size(), " operations on ", r->keys_checked, " key(s), ",
+                                   r->steps, " search steps");
   }
   r->ok = r->verdict == Verdict::kLinearizable;
 }
@@ -82,9 +83,12 @@ std::string_view to_string(Model model) { return model == Model::kCasRegister ? 
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kLinearizable: return "linearizable";
-    case Verdict::kNotLinearizable: return "not-linearizable";
-    case Verdict::kUnknown: return "unknown";
+    case Verdict::kLinearizable:
+      return "linearizable";
+    case Verdict::kNotLinearizable:
+      return "not-linearizable";
+    case Verdict::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -96,7 +100,7 @@ absl::Status validate_for_model(const History& history, Model model) {
     if (!o.op.key.empty()) {
       return absl::InvalidArgumentError(
           internal::str_cat(line, "the cas-register model has one register, but an operation names key \"", o.op.key,
-                       "\" (use --model kv)"));
+                            "\" (use --model kv)"));
     }
     if (o.op.type == OpType::kAppend || o.op.type == OpType::kDelete) {
       return absl::InvalidArgumentError(

@@ -99,7 +99,7 @@ struct LinearizabilityResult {
   Verdict verdict = Verdict::kLinearizable;
   bool ok = true;  // verdict == kLinearizable
   std::string message;
-  std::optional<FailingWindow> failure;  // set when kNotLinearizable
+  std::optional<FailingWindow> failure;   // set when kNotLinearizable
   std::vector<std::string> failing_keys;  // keys not linearizable, in key order
   std::vector<std::string> unknown_keys;  // keys whose search ran out of budget
   size_t keys_checked = 0;

@@ -72,24 +72,25 @@ void check_session_mr(const History& h, const Lineage& lineage, const std::vecto
   }
 }
 
-}  // namespace
-
-CheckResult check_read_your_writes(const History& history) {
+// Runs `check_session` over every session and sums up.
+using SessionCheck = void (*)(const History&, const Lineage&, const std::vector<size_t>&, CheckResult*, size_t*);
+CheckResult per_session(const History& history, const std::string& name, SessionCheck check_session) {
   CheckResult r;
   Lineage lineage(history);
   size_t reads = 0;
-  for (const auto& [process, ops] : sessions(history)) check_session_ryw(history, lineage, ops, &r, &reads);
-  r.summarise("read-your-writes", reads, "reads");
+  for (const auto& [process, ops] : sessions(history)) check_session(history, lineage, ops, &r, &reads);
+  r.summarise(name, reads, "reads");
   return r;
 }
 
+}  // namespace
+
+CheckResult check_read_your_writes(const History& history) {
+  return per_session(history, "read-your-writes", check_session_ryw);
+}
+
 CheckResult check_monotonic_reads(const History& history) {
-  CheckResult r;
-  Lineage lineage(history);
-  size_t reads = 0;
-  for (const auto& [process, ops] : sessions(history)) check_session_mr(history, lineage, ops, &r, &reads);
-  r.summarise("monotonic-reads", reads, "reads");
-  return r;
+  return per_session(history, "monotonic-reads", check_session_mr);
 }
 
 }  // namespace shoal::check

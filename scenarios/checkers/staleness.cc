@@ -21,10 +21,14 @@ std::map<std::string, std::multimap<int64_t, size_t>> acknowledged_by_key(const 
 std::string short_duration(Duration d) {
   const double ns = double(d.count());
   char text[32];
-  if (ns < 1e3) std::snprintf(text, sizeof text, "%.0fns", ns);
-  else if (ns < 1e6) std::snprintf(text, sizeof text, "%.3gus", ns / 1e3);
-  else if (ns < 1e9) std::snprintf(text, sizeof text, "%.3gms", ns / 1e6);
-  else std::snprintf(text, sizeof text, "%.4gs", ns / 1e9);
+  if (ns < 1e3)
+    std::snprintf(text, sizeof text, "%.0fns", ns);
+  else if (ns < 1e6)
+    std::snprintf(text, sizeof text, "%.3gus", ns / 1e3);
+  else if (ns < 1e9)
+    std::snprintf(text, sizeof text, "%.3gms", ns / 1e6);
+  else
+    std::snprintf(text, sizeof text, "%.4gs", ns / 1e9);
   return text;
 }
 

@@ -57,8 +57,7 @@ class KeySearch {
 
   enum class Observation { kNone, kTaken, kStateFailedBefore };
 
-  static std::vector<size_t> within_horizon(const History& history, const std::vector<size_t>& ops,
-                                            int64_t horizon_ns);
+  static std::vector<size_t> within_horizon(const History& history, const std::vector<size_t>& ops, int64_t horizon_ns);
   void intern_ops(int64_t horizon_ns);
   void build_events();
   void lift(uint32_t op);
@@ -341,8 +340,8 @@ SearchRun KeySearch::run() {
   uint32_t node = kNil;
   bool fresh = true;  // A new search state: observations first.
   while (next_[kHead] != kNil) {
-    const bool memory_ok = budget_.steps() % kStepsPerMemoryCheck != 0 ||
-                           budget_.memory_ok(memo_.bytes() + values_.bytes());
+    const bool memory_ok =
+        budget_.steps() % kStepsPerMemoryCheck != 0 || budget_.memory_ok(memo_.bytes() + values_.bytes());
     if (!budget_.spend() || !memory_ok) return out_of_budget();
     if (fresh) {
       // Completions of unknown outcome come last: once one is first, every
@@ -412,8 +411,7 @@ SearchRun KeySearch::failure() const {
 
 }  // namespace
 
-SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
-                     int64_t horizon_ns) {
+SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns) {
   KeySearch search(history, ops, budget, horizon_ns);
   return search.run();
 }

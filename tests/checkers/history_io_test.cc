@@ -1,14 +1,31 @@
 // The history model and its three formats: round trips, what the Jepsen
 // parsers take from real-looking input, and bad input named by file and line.
+#include "scenarios/checkers/history_io.h"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
-#include "scenarios/checkers/history_io.h"
 
 namespace shoal::check {
 namespace {
+
+using Parser = absl::StatusOr<History> (*)(std::string_view text, std::string_view source);
+using Complaints = std::vector<std::pair<std::string, std::string>>;  // bad line, what the error must say
+
+// Each bad line, following a good first line, must be rejected with one
+// message that starts "SOURCE:2: " and says what is wrong.
+void expect_rejected_on_line_2(Parser parse, const std::string& first_line, const std::string& source,
+                               const Complaints& cases) {
+  for (const auto& [line, complaint] : cases) {
+    absl::StatusOr<History> h = parse(first_line + "\n" + line + "\n", source);
+    ASSERT_FALSE(h.ok()) << line;
+    const std::string message(h.status().message());
+    EXPECT_EQ(message.rfind(source + ":2: ", 0), 0u) << message;
+    EXPECT_NE(message.find(complaint), std::string::npos) << message;
+  }
+}
 
 History without_source_lines(History h) {
   for (Operation& o : h.mutable_operations()) o.source_line = 0;
@@ -67,8 +84,9 @@ RC_GTEST_PROP(ShoalFormat, RoundTripsGeneratedHistories, (uint64_t seed)) {
 }
 
 TEST(ShoalFormat, BadInputNamesFileAndLine) {
-  const std::string good = R"({"process":1,"f":"read","key":"k","invoke_ns":1,"complete_ns":2,"outcome":"ok","result":"v"})";
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  const std::string good =
+      R"({"process":1,"f":"read","key":"k","invoke_ns":1,"complete_ns":2,"outcome":"ok","result":"v"})";
+  const Complaints cases = {
       {"not json", "not JSON"},
       {"[1,2]", "expected a JSON object"},
       {R"({"process":1,"f":"fly","invoke_ns":1,"complete_ns":2,"outcome":"ok"})", "\"f\""},
@@ -78,13 +96,7 @@ TEST(ShoalFormat, BadInputNamesFileAndLine) {
       {R"({"process":-1,"f":"read","invoke_ns":1,"complete_ns":2,"outcome":"ok"})", "\"process\""},
       {R"({"process":1,"f":"read","invoke_ns":1,"complete_ns":null,"outcome":"ok"})", "complete_ns"},
   };
-  for (const auto& [line, complaint] : cases) {
-    absl::StatusOr<History> h = parse_shoal_history(good + "\n" + line + "\n", "h.jsonl");
-    ASSERT_FALSE(h.ok()) << line;
-    const std::string message(h.status().message());
-    EXPECT_EQ(message.rfind("h.jsonl:2: ", 0), 0u) << message;
-    EXPECT_NE(message.find(complaint), std::string::npos) << message;
-  }
+  expect_rejected_on_line_2(parse_shoal_history, good, "h.jsonl", cases);
 }
 
 TEST(JepsenLog, ReadsEventsSkipsNoiseAndAcceptsSpacesOrTabs) {
@@ -116,7 +128,7 @@ TEST(JepsenLog, ReadsEventsSkipsNoiseAndAcceptsSpacesOrTabs) {
 }
 
 TEST(JepsenLog, BadInputNamesFileAndLine) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  const Complaints cases = {
       {"INFO  jepsen.util - 0\t:invoke\t:fly\tnil", "unknown function"},
       {"INFO  jepsen.util - 0\t:maybe\t:read\tnil", "unknown event type"},
       {"INFO  jepsen.util - 0\t:invoke\t:cas\t[1]", "[EXPECTED NEW]"},
@@ -125,13 +137,7 @@ TEST(JepsenLog, BadInputNamesFileAndLine) {
       {"INFO  jepsen.util - 0\t:invoke\t:read\tnil", "still pending"},
       {"INFO  jepsen.util - 0\t:ok\t:write\t1", "invoked a read"},
   };
-  for (const auto& [line, complaint] : cases) {
-    absl::StatusOr<History> h = parse_jepsen_log("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n" + line, "x.log");
-    ASSERT_FALSE(h.ok()) << line;
-    const std::string message(h.status().message());
-    EXPECT_EQ(message.rfind("x.log:2: ", 0), 0u) << message;
-    EXPECT_NE(message.find(complaint), std::string::npos) << message;
-  }
+  expect_rejected_on_line_2(parse_jepsen_log, "INFO  jepsen.util - 0\t:invoke\t:read\tnil", "x.log", cases);
 }
 
 TEST(JepsenEdn, ReadsKeysValuesAndSkipsTheNemesis) {
@@ -165,14 +171,14 @@ TEST(JepsenEdn, ARegisterHistoryWithoutKeysStartsAbsent) {
 }
 
 TEST(JepsenEdn, UnicodeEscapesBecomeUtf8) {
-  absl::StatusOr<History> h = parse_jepsen_edn(
-      "{:process 0, :type :invoke, :f :put, :key \"k\", :value \"caf\\u00e9 \\u20ac\"}\n", "u.edn");
+  absl::StatusOr<History> h =
+      parse_jepsen_edn("{:process 0, :type :invoke, :f :put, :key \"k\", :value \"caf\\u00e9 \\u20ac\"}\n", "u.edn");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ((*h)[0].op.value, Value("caf\xc3\xa9 \xe2\x82\xac"));
 }
 
 TEST(JepsenEdn, BadInputNamesFileAndLine) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  const Complaints cases = {
       {"{:process 1, :type :invoke", "not an EDN map"},
       {"[1 2]", "expected a map"},
       {"{:process 1, :type :invoke, :f :fly}", "unknown function"},
@@ -181,13 +187,7 @@ TEST(JepsenEdn, BadInputNamesFileAndLine) {
       {"{:process 1, :type :invoke, :f :cas, :value 3}", "[EXPECTED NEW]"},
       {"{:process 1, :type :invoke, :f :get, :key \"unterminated}", "unterminated string"},
   };
-  for (const auto& [line, complaint] : cases) {
-    absl::StatusOr<History> h = parse_jepsen_edn("{:process 0, :type :invoke, :f :get, :key \"k\"}\n" + line, "b.edn");
-    ASSERT_FALSE(h.ok()) << line;
-    const std::string message(h.status().message());
-    EXPECT_EQ(message.rfind("b.edn:2: ", 0), 0u) << message;
-    EXPECT_NE(message.find(complaint), std::string::npos) << message;
-  }
+  expect_rejected_on_line_2(parse_jepsen_edn, "{:process 0, :type :invoke, :f :get, :key \"k\"}", "b.edn", cases);
 }
 
 TEST(HistoryFile, AMissingFileIsNamed) {

@@ -1,11 +1,11 @@
 // Properties of the linearizability checker over generated histories.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
@@ -59,8 +59,7 @@ RC_GTEST_PROP(Linearizability, GeneratedFromASequentialRunIsLinearizable, (uint6
   RC_ASSERT(r.ok);
 }
 
-RC_GTEST_PROP(Linearizability, AReadOfAValueNeverWrittenIsNeverLinearizable,
-              (uint64_t seed, bool register_model)) {
+RC_GTEST_PROP(Linearizability, AReadOfAValueNeverWrittenIsNeverLinearizable, (uint64_t seed, bool register_model)) {
   const Model model = any_model(register_model);
   History h = generated(seed, model);
   std::vector<size_t> reads = ok_reads(h);

@@ -2,13 +2,13 @@
 // histories, linearizable or not. The reference tries every order that
 // respects real time, with no memoization and its own model, so it shares no
 // code with the search it judges.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <rapidcheck/gtest.h>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
@@ -61,10 +61,17 @@ class Reference {
   bool apply(const Operation& o, std::map<std::string, Value>& state) const {
     Value v = current(state, o.op.key);
     switch (o.op.type) {
-      case OpType::kRead: return v == o.result.value;
-      case OpType::kWrite: state[o.op.key] = o.op.value; return true;
-      case OpType::kAppend: state[o.op.key] = v.value_or("") + *o.op.value; return true;
-      case OpType::kDelete: state[o.op.key] = std::nullopt; return true;
+      case OpType::kRead:
+        return v == o.result.value;
+      case OpType::kWrite:
+        state[o.op.key] = o.op.value;
+        return true;
+      case OpType::kAppend:
+        state[o.op.key] = v.value_or("") + *o.op.value;
+        return true;
+      case OpType::kDelete:
+        state[o.op.key] = std::nullopt;
+        return true;
       case OpType::kCas: {
         const bool match = v == o.op.expected;
         if (o.ok() && !o.result.applied) return !match;
@@ -195,7 +202,8 @@ void check_against_reference(const History& h) {
   History prefix;
   prefix.set_initial_value(h.initial_value());
   for (size_t i : r.failure->prefix) prefix.add(h[i]);
-  for (Operation& o : prefix.mutable_operations()) o.invoke_ns = o.complete_ns = &o - prefix.mutable_operations().data();
+  for (Operation& o : prefix.mutable_operations())
+    o.invoke_ns = o.complete_ns = &o - prefix.mutable_operations().data();
   RC_ASSERT(Reference(prefix).linearizable());
 }
 

@@ -1,11 +1,12 @@
 // The linearizability checker on small hand-made histories whose verdicts
 // follow from the definitions, its failing window, and its budget.
+#include "scenarios/checkers/linearizability.h"
+
 #include <gtest/gtest.h>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
 #include "scenarios/checkers/history_io.h"
-#include "scenarios/checkers/linearizability.h"
 
 namespace shoal::check {
 namespace {

@@ -1,13 +1,13 @@
 // The checker against real Jepsen histories whose verdicts are known (see
 // ../shared/data/histories/README.md): one test per history.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/linearizability.h"
