@@ -1,7 +1,8 @@
 // Shoal's own history format: JSON lines, one operation per line (see
 // history_io.h for the fields).
-#include <boost/json.hpp>
 #include <sstream>
+
+#include <boost/json.hpp>
 
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/line_reader.h"

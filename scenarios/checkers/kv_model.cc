@@ -1,11 +1,14 @@
 #include "scenarios/checkers/kv_model.h"
 
+#include <cassert>
+
 namespace shoal::check::internal {
 
 uint32_t ValueTable::intern(const Value& v) {
   if (!v) return kAbsentId;
   auto [it, inserted] = ids_.try_emplace(*v, uint32_t(values_.size()));
   if (inserted) {
+    assert(values_.size() < kValueIdsMax);
     values_.push_back(v);
     bytes_ += v->size() + sizeof(Value);
   }
@@ -60,6 +63,8 @@ std::optional<uint32_t> required_value(const ModelOp& op) {
   if (op.type == OpType::kCas && op.applied) return op.expected;
   return std::nullopt;
 }
+
+bool is_blind_overwrite(const ModelOp& op) { return op.type == OpType::kWrite || op.type == OpType::kDelete; }
 
 std::optional<uint32_t> overwrite_value(const ModelOp& op) {
   switch (op.type) {

@@ -18,6 +18,9 @@
 namespace shoal::check::internal {
 
 inline constexpr uint32_t kAbsentId = 0;
+// Value ids stay below this, so the search can keep a flag in the low bit of
+// a state in its memo table.
+inline constexpr uint32_t kValueIdsMax = uint32_t{1} << 31;
 
 class ValueTable {
  public:
@@ -62,6 +65,9 @@ bool is_observation(const Operation& operation);
 // The value an operation of known outcome needs to find in order to take
 // effect: a read's result, an applied cas's expected value; or nullopt.
 std::optional<uint32_t> required_value(const ModelOp& op);
+// Whether `op` sets the value without looking at it: a write or a delete.
+bool is_blind_overwrite(const ModelOp& op);
+
 // The value an operation may set regardless of the value before it (write,
 // delete, cas); nullopt for reads and appends.
 std::optional<uint32_t> overwrite_value(const ModelOp& op);

@@ -4,20 +4,21 @@
 #include <stdexcept>
 
 #include "scenarios/checkers/line_reader.h"
+#include "scenarios/checkers/kv_model.h"
 #include "scenarios/checkers/wgl_search.h"
 
 namespace shoal::check {
 namespace {
 
 // The operations the search must place, grouped by key (P-compositionality).
-// Failed operations did not happen and a read of unknown outcome observed
-// nothing, so neither constrains the order.
+// Failed operations did not happen, and an observation (a read, say) of
+// unknown outcome observed nothing, so neither constrains the order.
 std::map<std::string, std::vector<size_t>> partition_by_key(const History& history) {
   std::map<std::string, std::vector<size_t>> keys;
   for (size_t i = 0; i < history.size(); ++i) {
     const Operation& o = history[i];
     if (o.outcome == Outcome::kFail) continue;
-    if (o.effect_unknown() && o.op.type == OpType::kRead) continue;
+    if (o.effect_unknown() && internal::is_observation(o)) continue;
     keys[o.op.key].push_back(i);
   }
   return keys;

@@ -19,10 +19,13 @@
 // verdict is kUnknown, never a hang. Steps and memory are deterministic; a
 // wall-time limit is not, and is meant for the command line.
 //
-// Two reductions keep the search small without changing a verdict: an
+// Reductions keep the search small without changing a verdict: an
 // operation that never changes the state (a read) is linearized as soon as it
-// is legal, without branching; and a search state is abandoned as soon as a
-// pending read needs a value that no pending operations can produce from it.
+// is legal, without branching; a search state is abandoned as soon as a
+// pending read needs a value that no pending operations can produce from it;
+// operations of unknown outcome with the same effect are taken in one order
+// only; and one of them that overwrites the value must be used by the next
+// operation rather than overwritten at once. (wgl_search.cc argues each.)
 //
 // On failure the result names a window: the first completion, in time, that
 // no order of the operations can pass (the operation there is usually the

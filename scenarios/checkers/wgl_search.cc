@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 #include <tuple>
+#include <utility>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/kv_model.h"
@@ -43,6 +45,7 @@ class KeySearch {
         words_((ops_.size() + 63) / 64),
         memo_(words_) {
     intern_ops(horizon_ns);
+    chain_twins();
     build_events();
   }
 
@@ -53,12 +56,14 @@ class KeySearch {
     uint32_t op;          // local index of the operation linearized
     uint32_t prev_state;  // the model state before it
     bool forced;          // an observation taken without branching
+    bool prev_must_use;   // must_use_ before it
   };
 
   enum class Observation { kNone, kTaken, kStateFailedBefore };
 
   static std::vector<size_t> within_horizon(const History& history, const std::vector<size_t>& ops, int64_t horizon_ns);
   void intern_ops(int64_t horizon_ns);
+  void chain_twins();
   void build_events();
   void lift(uint32_t op);
   void unlift(uint32_t op);
@@ -84,6 +89,9 @@ class KeySearch {
   std::vector<uint64_t> zobrist_;
   uint32_t initial_state_ = kAbsentId;
   bool has_appends_ = false;
+  // For an operation of unknown outcome, the one before it (by invocation)
+  // that has exactly the same effect, or kNil; see chain_twins().
+  std::vector<uint32_t> prev_twin_;
   // Scratch space of requirement_unreachable().
   std::vector<uint8_t> awaited_;
   std::vector<uint32_t> overwrites_, appends_;
@@ -95,6 +103,9 @@ class KeySearch {
   std::vector<uint64_t> linearized_;
   uint64_t linearized_hash_ = 0;
   uint32_t state_ = kAbsentId;
+  // The last operation linearized is an overwrite of unknown outcome, whose
+  // value the next operation must use (see try_linearize).
+  bool must_use_ = false;
   std::vector<Frame> stack_;
 
   // Each event's position in time order.
@@ -141,6 +152,28 @@ void KeySearch::intern_ops(int64_t horizon_ns) {
     if (history_[index].complete_ns > horizon_ns) model_ops_.back().effect_unknown = true;
     has_appends_ = has_appends_ || model_ops_.back().type == OpType::kAppend;
     zobrist_.push_back(splitmix64(seed));
+  }
+}
+
+// A symmetry reduction. Two operations of unknown outcome with the same
+// effect (same type and arguments) are interchangeable once both have been
+// invoked: both may take effect at any later time or never. So they are
+// chained in order of invocation and linearized only in that order; any
+// linearization that uses some of them can be relabelled to use the first
+// ones of the chain instead, each no earlier than its invocation.
+void KeySearch::chain_twins() {
+  std::vector<uint32_t> by_invocation(ops_.size());
+  for (uint32_t i = 0; i < ops_.size(); ++i) by_invocation[i] = i;
+  std::stable_sort(by_invocation.begin(), by_invocation.end(), [&](uint32_t a, uint32_t b) {
+    return history_[ops_[a]].invoke_ns < history_[ops_[b]].invoke_ns;
+  });
+  prev_twin_.assign(ops_.size(), kNil);
+  std::map<std::tuple<OpType, uint32_t, uint32_t>, uint32_t> last_of_effect;
+  for (uint32_t i : by_invocation) {
+    const ModelOp& m = model_ops_[i];
+    if (!m.effect_unknown) continue;
+    auto [it, first] = last_of_effect.try_emplace({m.type, m.value, m.expected}, i);
+    if (!first) prev_twin_[i] = std::exchange(it->second, i);
   }
 }
 
@@ -191,20 +224,35 @@ void KeySearch::unlift(uint32_t op) {
 
 // Linearizes `op` next if the model allows it and the resulting search state
 // is new; a state explored before cannot lead anywhere new.
+//
+// A further reduction: an operation of unknown outcome that overwrites the
+// value is useless if a blind overwrite (write, delete) follows it at once,
+// since dropping it leaves every state after that the same; and dropping it
+// is allowed. So after one, a blind overwrite may not come next. Whether
+// that restriction holds is part of the search state in the memo table, as
+// the low bit of the state.
 bool KeySearch::try_linearize(uint32_t op, bool forced) {
+  const uint32_t twin = prev_twin_[op];
+  if (twin != kNil && !(linearized_[twin / 64] >> (twin % 64) & 1)) return false;
+  const ModelOp& m = model_ops_[op];
+  if (must_use_ && is_blind_overwrite(m)) return false;
   uint32_t next_state = 0;
-  if (!step(values_, model_ops_[op], state_, &next_state)) return false;
+  if (!step(values_, m, state_, &next_state)) return false;
+  // (An observation never sets it: it must stay free to be taken eagerly.)
+  const bool next_must_use = m.effect_unknown && overwrite_value(m).has_value() && !is_observation(m);
+  const uint32_t memo_state = next_state << 1 | uint32_t{next_must_use};
   const uint64_t bit = uint64_t{1} << (op % 64);
   linearized_[op / 64] |= bit;
   const uint64_t hash = linearized_hash_ ^ zobrist_[op];
-  uint64_t mixed = hash ^ (uint64_t{next_state} * 0x9e3779b97f4a7c15ULL);
-  if (!memo_.insert(linearized_.data(), next_state, splitmix64(mixed))) {
+  uint64_t mixed = hash ^ (uint64_t{memo_state} * 0x9e3779b97f4a7c15ULL);
+  if (!memo_.insert(linearized_.data(), memo_state, splitmix64(mixed))) {
     linearized_[op / 64] &= ~bit;
     return false;
   }
   linearized_hash_ = hash;
-  stack_.push_back({op, state_, forced});
+  stack_.push_back({op, state_, forced, must_use_});
   state_ = next_state;
+  must_use_ = next_must_use;
   lift(op);
   return true;
 }
@@ -302,6 +350,7 @@ bool KeySearch::backtrack(uint32_t* node) {
     const Frame f = stack_.back();
     stack_.pop_back();
     state_ = f.prev_state;
+    must_use_ = f.prev_must_use;
     linearized_[f.op / 64] &= ~(uint64_t{1} << (f.op % 64));
     linearized_hash_ ^= zobrist_[f.op];
     unlift(f.op);
