@@ -63,8 +63,9 @@ FailingWindow make_window(const History& history, const std::vector<size_t>& ops
 
 }  // namespace
 
-KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget) {
-  SearchRun whole = run_search(history, ops, budget);
+KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                           const Reductions& reductions) {
+  SearchRun whole = run_search(history, ops, budget, kOpenEnd_ns, reductions);
   if (whole.verdict != Verdict::kNotLinearizable) return {whole.verdict, {}};
   const std::vector<int64_t> times = completion_times(history, ops);
   // Invariant: H(times[hi]) is not linearizable; H(times[lo - 1]) is.
@@ -72,7 +73,7 @@ KeySearchResult search_key(const History& history, const std::vector<size_t>& op
   SearchRun failed_at_hi = whole;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    SearchRun probe = run_search(history, ops, budget, times[mid]);
+    SearchRun probe = run_search(history, ops, budget, times[mid], reductions);
     if (probe.verdict == Verdict::kUnknown) return {Verdict::kNotLinearizable, whole.furthest};
     if (probe.verdict == Verdict::kNotLinearizable) {
       hi = mid;
@@ -82,7 +83,7 @@ KeySearchResult search_key(const History& history, const std::vector<size_t>& op
     }
   }
   const int64_t before = hi == 0 ? times[0] - 1 : times[hi - 1];
-  SearchRun prefix = run_search(history, ops, budget, before);
+  SearchRun prefix = run_search(history, ops, budget, before, reductions);
   if (prefix.verdict != Verdict::kLinearizable) return {Verdict::kNotLinearizable, whole.furthest};
   const size_t blocking = blocking_op_at(history, ops, times[hi], failed_at_hi.furthest);
   return {Verdict::kNotLinearizable, make_window(history, ops, blocking, prefix)};

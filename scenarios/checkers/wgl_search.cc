@@ -38,8 +38,10 @@ constexpr uint32_t kHead = 0;
 // ("lifting" it), backtracking links them back in reverse order.
 class KeySearch {
  public:
-  KeySearch(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns)
-      : history_(history),
+  KeySearch(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns,
+            const Reductions& reductions)
+      : reductions_(reductions),
+        history_(history),
         ops_(within_horizon(history, ops, horizon_ns)),
         budget_(budget),
         words_((ops_.size() + 63) / 64),
@@ -79,6 +81,7 @@ class KeySearch {
   SearchRun success() const;
   SearchRun failure() const;
 
+  const Reductions reductions_;
   const History& history_;
   const std::vector<size_t> ops_;
   SearchBudget& budget_;
@@ -164,9 +167,8 @@ void KeySearch::intern_ops(int64_t horizon_ns) {
 void KeySearch::chain_twins() {
   std::vector<uint32_t> by_invocation(ops_.size());
   for (uint32_t i = 0; i < ops_.size(); ++i) by_invocation[i] = i;
-  std::stable_sort(by_invocation.begin(), by_invocation.end(), [&](uint32_t a, uint32_t b) {
-    return history_[ops_[a]].invoke_ns < history_[ops_[b]].invoke_ns;
-  });
+  std::stable_sort(by_invocation.begin(), by_invocation.end(),
+                   [&](uint32_t a, uint32_t b) { return history_[ops_[a]].invoke_ns < history_[ops_[b]].invoke_ns; });
   prev_twin_.assign(ops_.size(), kNil);
   std::map<std::tuple<OpType, uint32_t, uint32_t>, uint32_t> last_of_effect;
   for (uint32_t i : by_invocation) {
@@ -233,13 +235,14 @@ void KeySearch::unlift(uint32_t op) {
 // the low bit of the state.
 bool KeySearch::try_linearize(uint32_t op, bool forced) {
   const uint32_t twin = prev_twin_[op];
-  if (twin != kNil && !(linearized_[twin / 64] >> (twin % 64) & 1)) return false;
+  if (reductions_.twins && twin != kNil && !(linearized_[twin / 64] >> (twin % 64) & 1)) return false;
   const ModelOp& m = model_ops_[op];
   if (must_use_ && is_blind_overwrite(m)) return false;
   uint32_t next_state = 0;
   if (!step(values_, m, state_, &next_state)) return false;
   // (An observation never sets it: it must stay free to be taken eagerly.)
-  const bool next_must_use = m.effect_unknown && overwrite_value(m).has_value() && !is_observation(m);
+  const bool next_must_use =
+      reductions_.must_use && m.effect_unknown && overwrite_value(m).has_value() && !is_observation(m);
   const uint32_t memo_state = next_state << 1 | uint32_t{next_must_use};
   const uint64_t bit = uint64_t{1} << (op % 64);
   linearized_[op / 64] |= bit;
@@ -397,12 +400,12 @@ SearchRun KeySearch::run() {
       // operation with a known outcome has been linearized.
       const uint32_t f = frontier();
       if (f == kNil || model_ops_[node_op(f)].effect_unknown) return success();
-      const Observation o = take_observation();
+      const Observation o = reductions_.eager_observations ? take_observation() : Observation::kNone;
       if (o == Observation::kTaken) continue;
       fresh = false;
       node = next_[kHead];
       if (o == Observation::kStateFailedBefore && !backtrack(&node)) return failure();
-      if (o == Observation::kNone && requirement_unreachable()) {
+      if (o == Observation::kNone && reductions_.lookahead && requirement_unreachable()) {
         note_blocked(f);
         if (!backtrack(&node)) return failure();
       }
@@ -460,8 +463,9 @@ SearchRun KeySearch::failure() const {
 
 }  // namespace
 
-SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns) {
-  KeySearch search(history, ops, budget, horizon_ns);
+SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns,
+                     const Reductions& reductions) {
+  KeySearch search(history, ops, budget, horizon_ns, reductions);
   return search.run();
 }
 

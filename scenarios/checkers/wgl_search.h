@@ -33,6 +33,15 @@ inline constexpr uint64_t kStepsPerClockRead = 4096;
 // The memo table's size is compared with the budget once per this many steps.
 inline constexpr uint64_t kStepsPerMemoryCheck = 1024;
 
+// The search's reductions (see wgl_search.cc), all on unless a test turns
+// them off to check that they never change a verdict.
+struct Reductions {
+  bool eager_observations = true;
+  bool lookahead = true;
+  bool twins = true;
+  bool must_use = true;
+};
+
 // One run of the search over the operations of one key.
 struct SearchRun {
   Verdict verdict = Verdict::kLinearizable;
@@ -52,7 +61,7 @@ struct SearchRun {
 // other observations among them are left out, so the run decides whether the
 // history up to that time can be linearized.
 SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
-                     int64_t horizon_ns = kOpenEnd_ns);
+                     int64_t horizon_ns = kOpenEnd_ns, const Reductions& reductions = {});
 
 struct KeySearchResult {
   Verdict verdict = Verdict::kLinearizable;
@@ -62,6 +71,7 @@ struct KeySearchResult {
 
 // The verdict for one key; when it is not linearizable, the failing window
 // where the history first stops being linearizable (see failure_window.cc).
-KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget);
+KeySearchResult search_key(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                           const Reductions& reductions = {});
 
 }  // namespace shoal::check::internal
