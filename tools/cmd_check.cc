@@ -2,23 +2,27 @@
 //
 // `shoal check linearizable` prints one verdict per file (or one JSON
 // document with --json). `sessions`, `staleness` and `lost-writes` run the
-// other history checkers on Shoal histories. Exit codes:
+// other history checkers on histories; `convergence` compares the final
+// states of replicas. Exit codes:
 //   0  every file passes (for linearizable: is linearizable);
 //   1  some file is not linearizable, or its search ran out of budget
 //      ("unknown": not shown linearizable, so not a pass; --unknown-ok makes
 //      an unknown verdict pass instead, for sweeps that only hunt violations);
 //   2  usage error or bad input (unreadable file, malformed line: the message
 //      names the file and the line); this wins over the verdicts of other files.
-#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
+#include <boost/json.hpp>
+
 #include "reports/checker_report.h"
+#include "scenarios/checkers/convergence.h"
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/linearizability.h"
 #include "scenarios/checkers/lost_writes.h"
@@ -36,6 +40,8 @@ using check::LinearizabilityResult;
 using check::Verdict;
 
 constexpr uint64_t kBytesPerMiB = uint64_t{1} << 20;
+// Violations a command lists at most (the count is always given).
+constexpr size_t kViolationsShownMax = 20;
 
 struct CheckFlags {
   std::string model = "kv";
@@ -134,7 +140,8 @@ json::object verdict_json(const FileVerdict& v) {
 void print_text(const FileVerdict& v) {
   if (!v.error.empty()) std::cerr << "shoal: " << v.error << "\n";
   if (v.result.message.empty()) return;
-  std::cout << v.file << ": " << v.result.message << " [" << v.elapsed_ms << " ms]\n";
+  std::cout << v.file << ": " << v.result.message << " [" << std::fixed << std::setprecision(2) << v.elapsed_ms
+            << " ms]\n";
   if (!v.report_path.empty()) std::cout << "  failing window: " << v.report_path << "\n";
 }
 
@@ -259,8 +266,9 @@ int run_checks(const HistoryCheckFlags& f, const Checks& checks) {
   return code;
 }
 
-// The final values for lost-writes: one JSON object, key -> string or null.
-absl::StatusOr<check::KeyValues> read_final_values(const std::string& path) {
+// Final values (lost-writes) or a replica's state (convergence): one JSON
+// object, key -> string or null (absent).
+absl::StatusOr<check::KeyValues> read_key_values(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(path + ": cannot open");
   std::stringstream text;
@@ -316,7 +324,7 @@ void add_other_checks(CLI::App& check) {
       add_history_check(check, "lost-writes", "Every acknowledged write shows in the final values", lost);
   lost_writes->add_option("--final", lost->final_file, "JSON object of each key's final value")->required();
   set_action(*lost_writes, [lost] {
-    absl::StatusOr<check::KeyValues> final_values = read_final_values(lost->final_file);
+    absl::StatusOr<check::KeyValues> final_values = read_key_values(lost->final_file);
     if (!final_values.ok()) return usage_error(std::string(final_values.status().message()));
     return run_checks(*lost, [v = *final_values](const History& h) {
       return std::vector<check::CheckResult>{check::check_no_lost_writes(h, v)};
@@ -324,10 +332,39 @@ void add_other_checks(CLI::App& check) {
   });
 }
 
+// Each file is one replica's final state; the replica is named by its path.
+int run_convergence(const std::vector<std::string>& files, bool as_json) {
+  std::vector<check::ReplicaState> replicas;
+  for (const std::string& file : files) {
+    absl::StatusOr<check::KeyValues> values = read_key_values(file);
+    if (!values.ok()) return usage_error(std::string(values.status().message()));
+    check::ReplicaState replica{file, {}};
+    for (const auto& [key, value] : *values) {
+      if (value) replica.data[key] = *value;
+    }
+    replicas.push_back(std::move(replica));
+  }
+  const check::CheckResult r = check::check_convergence(replicas);
+  if (as_json) std::cout << json::serialize(result_json(r, kViolationsShownMax)) << "\n";
+  else print_result("replicas", r, kViolationsShownMax);
+  return r.ok ? kExitPass : kExitCheckFailed;
+}
+
+void add_convergence(CLI::App& check) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto as_json = std::make_shared<bool>(false);
+  CLI::App* cmd = check.add_subcommand("convergence", "Replicas' final states are equal");
+  cmd->add_flag("--json", *as_json, "Print one JSON document");
+  cmd->add_option("replicas", *files, "One JSON object of key -> value per replica")->required()->expected(2, -1);
+  cmd->footer("Exit: 0 the replicas agree; 1 they differ; 2 usage error or bad input.");
+  set_action(*cmd, [files, as_json] { return run_convergence(*files, *as_json); });
+}
+
 CommandRegistration reg("check", [](CLI::App& root) {
   CLI::App& check = group(root, "check", "Judge recorded histories");
   add_linearizable(check);
   add_other_checks(check);
+  add_convergence(check);
 });
 
 }  // namespace

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `shoal check sessions|staleness|lost-writes` on a small Shoal history with a
-# known stale read: each checker passes or fails as the definitions say, and
-# bad input or flags exit 2.
+# known stale read, and `shoal check convergence` on replica states: each
+# checker passes or fails as the definitions say, and bad input or flags
+# exit 2.
 # Usage: bash tests/cli/check_history.sh path/to/shoal   (from the repo root)
 set -uo pipefail
 shoal=${1:?usage: check_history.sh path/to/shoal}
@@ -43,6 +44,14 @@ contains "$tmp/err" "final.json"
 printf '%s\n' '{"process":1,"f":"read","invoke_ns":1}' >"$tmp/bad.jsonl"
 expect 2 check sessions "$tmp/bad.jsonl"
 contains "$tmp/err" "bad.jsonl:1:"
+
+echo '{"a": "1", "b": "2"}' >"$tmp/r1.json"
+echo '{"a": "1", "b": "2", "c": null}' >"$tmp/r2.json"
+echo '{"a": "1", "b": "3"}' >"$tmp/r3.json"
+expect 0 check convergence "$tmp/r1.json" "$tmp/r2.json"
+expect 1 check convergence "$tmp/r1.json" "$tmp/r2.json" "$tmp/r3.json"
+contains "$tmp/out" 'disagree on key "b"'
+expect 2 check convergence "$tmp/r1.json" "$tmp/missing.json"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "check_history: all passed"
