@@ -2,6 +2,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "tools/cli_util.h"
 #include "tools/command.h"
@@ -96,6 +97,43 @@ int run(const RunFlags& f) {
   return code;
 }
 
+// Replays one seed as a readable trace (every event up to --until) followed
+// by the checker verdicts.
+int replay(const RunFlags& f, const std::string& until_text) {
+  const scenarios::Scenario* s = scenarios::find_scenario(f.scenario);
+  if (s == nullptr) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
+  std::optional<Duration> until;
+  if (!until_text.empty()) {
+    until = parse_duration(until_text);
+    if (!until) return usage_error("--until: '" + until_text + "' is not a duration like 12.5s");
+  }
+  scenarios::ScenarioOptions opts;
+  opts.seed = f.seed;
+  if (f.nodes != 0) opts.nodes = f.nodes;
+  if (!f.duration.empty()) {
+    auto d = parse_duration(f.duration);
+    if (!d) return usage_error("--duration: '" + f.duration + "' is not a duration like 30s or 500ms");
+    opts.duration = *d;
+  }
+  for (const std::string& p : f.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) return usage_error("--param: '" + p + "' is not name=value");
+    opts.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  opts.tracer = [until](const sim::TraceRecord& t) {
+    if (until && t.at.time_since_epoch() > *until) return;
+    std::cout << trace_line(t) << '\n';
+  };
+  scenarios::ScenarioResult r;
+  try {
+    r = scenarios::run_scenario(*s, opts);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  std::cout << "----\n" << render_text(r, 0);
+  return exit_code_for(r);
+}
+
 int list() {
   for (const auto& s : scenarios::catalogue()) {
     std::printf("%-22s %s (default %d nodes, %s)\n", s.name.c_str(), s.description.c_str(),
@@ -120,6 +158,16 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   r->add_flag("--json", flags->json, "print the result as JSON");
   r->add_option("--param", flags->params, "a scenario parameter, name=value (repeatable)");
   set_action(*r, [flags] { return run(*flags); });
+  auto rflags = std::make_shared<RunFlags>();
+  auto until = std::make_shared<std::string>();
+  CLI::App* rp = sim.add_subcommand("replay", "print a readable trace of one seed, then its verdicts");
+  rp->add_option("--scenario", rflags->scenario, "scenario name")->capture_default_str();
+  rp->add_option("--seed", rflags->seed, "the seed to replay")->capture_default_str();
+  rp->add_option("--nodes", rflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
+  rp->add_option("--duration", rflags->duration, "virtual run time (as in the run)");
+  rp->add_option("--param", rflags->params, "scenario parameters (as in the run)");
+  rp->add_option("--until", *until, "stop printing events after this virtual time, e.g. 12.5s");
+  set_action(*rp, [rflags, until] { return replay(*rflags, *until); });
   CLI::App* l = sim.add_subcommand("list", "list the scenario catalogue");
   set_action(*l, [] { return list(); });
 });
