@@ -13,6 +13,7 @@
 
 #include "engine/client/kv_client.h"
 #include "engine/real/runtime.h"
+#include "scenarios/checkers/history_io.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
 
@@ -31,6 +32,7 @@ struct KvFlags {
   bool expect_absent = false;
   std::string acked_file;
   std::string keys_file;
+  std::string history_file;
 };
 
 std::string parse_endpoints(const std::string& text, std::map<NodeId, std::string>* out) {
@@ -76,24 +78,62 @@ class Session {
     client_ = std::make_unique<KvClient>(*rt_, o);
   }
   KvOpResult write(kv::Write w) {
+    const size_t at = history_.invoke(0, now_ns(), history_op(w));
     KvOpResult out;
     client_->write(std::move(w), [&](const KvOpResult& r) { out = r; rt_->stop(); });
     rt_->io().restart();
     rt_->run();
+    record(at, out);
     return out;
   }
   KvOpResult read(std::string key) {
+    const size_t at = history_.invoke(0, now_ns(), check::Op::read(key));
     KvOpResult out;
     client_->read(std::move(key), [&](const KvOpResult& r) { out = r; rt_->stop(); });
     rt_->io().restart();
     rt_->run();
+    record(at, out);
     return out;
   }
+  // Every operation of this client, as a history `shoal check` can judge.
+  const check::History& history() const { return history_; }
 
  private:
+  int64_t now_ns() { return to_ns(rt_->clock().now()); }
+
+  static check::Op history_op(const kv::Write& w) {
+    if (const auto* p = std::get_if<kv::Put>(&w)) return check::Op::write(p->key, p->value);
+    if (const auto* a = std::get_if<kv::Append>(&w)) return check::Op::append(a->key, a->suffix);
+    if (const auto* d = std::get_if<kv::Delete>(&w)) return check::Op::del(d->key);
+    const auto& c = std::get<kv::Cas>(w);
+    return check::Op::cas(c.key, c.expected, c.value);
+  }
+
+  void record(size_t at, const KvOpResult& r) {
+    check::Outcome outcome = r.outcome == OpOutcome::kOk     ? check::Outcome::kOk
+                             : r.outcome == OpOutcome::kFail ? check::Outcome::kFail
+                                                             : check::Outcome::kUnknown;
+    check::Result result;
+    if (outcome == check::Outcome::kOk) {
+      if (r.result.code == kv::Code::kOk) result.value = r.result.value;
+      else if (r.result.code == kv::Code::kCasFailed) result.applied = false;
+      else if (r.result.code != kv::Code::kNotFound) outcome = check::Outcome::kFail;
+    }
+    history_.complete(at, now_ns(), outcome, result);
+  }
+
   std::unique_ptr<real::Runtime> rt_;
   std::unique_ptr<KvClient> client_;
+  check::History history_;
 };
+
+int save_history(const Session& s, const std::string& path, int code) {
+  if (path.empty()) return code;
+  std::ofstream out(path);
+  if (!out) return usage_error("--history: cannot write " + path);
+  check::write_shoal_history(s.history(), out);
+  return code;
+}
 
 std::string show(const KvOpResult& r) {
   if (r.outcome != OpOutcome::kOk) return std::string(to_string(r.outcome)) + ": " + r.error;
@@ -173,7 +213,7 @@ int run_kv(const KvFlags& f) {
   if (batch) {
     if (f.op != "put" && f.op != "get") return usage_error("--count works with put and get");
     if (!f.args.empty()) return usage_error("batch mode takes no KEY/VALUE arguments");
-    return run_batch(s, f);
+    return save_history(s, f.history_file, run_batch(s, f));
   }
   const size_t need = f.op == "get" || f.op == "delete" ? 1 : f.op == "cas" ? (f.expect_absent ? 2 : 3) : 2;
   if (f.args.size() != need) return usage_error("kv " + f.op + " takes " + std::to_string(need) + " arguments");
@@ -186,10 +226,10 @@ int run_kv(const KvFlags& f) {
   else r = s.write(kv::Cas{f.args[0], f.args[1], f.args[2]});
   if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk) {
     std::cout << (f.op == "get" ? r.result.value.value_or("") : "ok") << "\n";
-    return kExitPass;
+    return save_history(s, f.history_file, kExitPass);
   }
   std::cerr << "shoal: " << f.op << " " << f.args[0] << ": " << show(r) << "\n";
-  return kExitCheckFailed;
+  return save_history(s, f.history_file, kExitCheckFailed);
 }
 
 CommandRegistration reg("kv", [](CLI::App& root) {
@@ -207,6 +247,8 @@ CommandRegistration reg("kv", [](CLI::App& root) {
     c->add_option("--count", f->count, "batch mode: keys PREFIX0..PREFIX<count-1>")->check(CLI::Range(0, 10000000));
     c->add_option("--acked-file", f->acked_file, "batch put: write each acknowledged key to FILE");
     c->add_option("--keys-file", f->keys_file, "batch get: the keys to check, one per line");
+    c->add_option("--history", f->history_file, "record every operation (invoke / ok / fail / unknown) to FILE "
+                                                 "as Shoal JSON lines, for `shoal check`");
     if (std::string(op) == "cas") c->add_flag("--expect-absent", f->expect_absent, "KEY must not exist (cas KEY NEW)");
     set_action(*c, [f] { return run_kv(*f); });
   }

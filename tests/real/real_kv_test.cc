@@ -59,7 +59,9 @@ TEST(RealKv, AcknowledgedKeysSurviveALeaderKillOnEveryNode) {
   ASSERT_NE(leader, 0);
   // Writes go on while the leader dies: each acknowledged key is recorded.
   const std::string acked = c.dir() + "/acked.txt";
+  const std::string history = c.dir() + "/history.jsonl";
   FILE* writer = ::popen((bin + " kv put --prefix m --count 500 --timeout 10s --acked-file " + acked +
+                          " --history " + history +
                           " --endpoints " + e + " >/dev/null 2>&1").c_str(), "r");
   ASSERT_NE(writer, nullptr);
   ::usleep(100 * 1000);
@@ -83,6 +85,10 @@ TEST(RealKv, AcknowledgedKeysSurviveALeaderKillOnEveryNode) {
   int lines = 0;
   for (std::string l; std::getline(in, l);) ++lines;
   EXPECT_EQ(lines, 500) << "every write during the failover should be acknowledged after retries";
+  // The client's own record of the failover is a history the checker accepts.
+  ShellRun check = shell(bin + " check linearizable --model kv --format shoal " + history);
+  EXPECT_EQ(check.rc, 0) << check.out;
+  EXPECT_NE(check.out.find("500 operations"), std::string::npos) << check.out;
 }
 
 }  // namespace
