@@ -34,6 +34,19 @@ bool ValueTable::extends(uint32_t from, uint32_t to) {
   return result;
 }
 
+const std::vector<uint32_t>& ValueTable::occurrences(uint32_t piece, uint32_t in) {
+  const uint64_t pair = (uint64_t{in} << 32) | piece;
+  auto [it, inserted] = occurrences_.try_emplace(pair);
+  if (!inserted) return it->second;
+  const std::string& text = *values_[in];
+  const std::string& p = *values_[piece];
+  for (size_t at = text.find(p); at != std::string::npos && !p.empty(); at = text.find(p, at + 1)) {
+    it->second.push_back(uint32_t(at));
+  }
+  bytes_ += it->second.size() * sizeof(uint32_t) + sizeof(*it);
+  return it->second;
+}
+
 ModelOp intern_op(ValueTable& table, const Operation& operation) {
   ModelOp m;
   m.type = operation.op.type;

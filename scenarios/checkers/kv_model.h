@@ -32,6 +32,9 @@ class ValueTable {
   // Whether appends alone can turn value(from) into value(to): `to` is
   // present and value(from), an absent one counting as "", is a prefix of it.
   bool extends(uint32_t from, uint32_t to);
+  // Where value(piece) occurs in value(in), every position (cached).
+  // REQUIRES: both are present.
+  const std::vector<uint32_t>& occurrences(uint32_t piece, uint32_t in);
   // Bytes held by the interned strings, for the memory budget.
   uint64_t bytes() const { return bytes_; }
 
@@ -40,6 +43,7 @@ class ValueTable {
   std::unordered_map<std::string, uint32_t> ids_;
   std::unordered_map<uint64_t, uint32_t> concats_;
   std::unordered_map<uint64_t, bool> extends_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> occurrences_;
   uint64_t bytes_ = 0;
 };
 

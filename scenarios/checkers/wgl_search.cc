@@ -71,9 +71,29 @@ class KeySearch {
   void unlift(uint32_t op);
   bool try_linearize(uint32_t op, bool forced);
   Observation take_observation();
+  // The progress of one requirement_unreachable() walk.
+  struct Lookahead {
+    bool unreachable = false;
+    bool before_frontier = true;
+    size_t pending_awaited = 0;  // judged operations invoked before the frontier, unresolved
+    size_t later_awaited = 0;    // those invoked after it, unresolved
+    size_t later_found = 0;
+    size_t walked = 0;
+    bool may_await() const {
+      return before_frontier || (walked < kLookaheadEventsMax && later_found < kLookaheadRequirementsMax);
+    }
+    bool keep_walking() const {
+      return before_frontier || pending_awaited > 0 ||
+             (walked < kLookaheadEventsMax && (later_awaited > 0 || later_found < kLookaheadRequirementsMax));
+    }
+  };
+  static constexpr uint8_t kNotAwaited = 0, kAwaitedPending = 1, kAwaitedLater = 2;
+
   bool can_make(uint32_t from, uint32_t to);
   bool satisfiable(uint32_t op);
   bool requirement_unreachable();
+  void await(uint32_t op, Lookahead* w);
+  void resolve(uint32_t op, Lookahead* w);
   uint32_t frontier() const;
   bool backtrack(uint32_t* node);
   void note_blocked(uint32_t return_node);
@@ -97,7 +117,11 @@ class KeySearch {
   std::vector<uint32_t> prev_twin_;
   // Scratch space of requirement_unreachable().
   std::vector<uint8_t> awaited_;
-  std::vector<uint32_t> overwrites_, appends_;
+  std::vector<uint32_t> overwrites_, appends_, awaiting_;
+  // Scratch space of can_make(): where pending appends occur in the target,
+  // and which positions of it a split reaches.
+  std::vector<std::pair<uint32_t, uint32_t>> pieces_;
+  std::vector<uint8_t> reached_;
 
   // Event list: node 0 is the head; nodes 2i+1 and 2i+2 are op i's events.
   std::vector<uint32_t> next_, prev_;
@@ -285,19 +309,29 @@ uint32_t KeySearch::frontier() const {
   return n;
 }
 
-// Whether `to` can be made from `from` by appends of the values in
-// `appends_` (checked for the first one only, which is cheap and catches a
-// state whose appends went in the wrong order), when `from` is not `to`.
+// Whether `to` can be made from `from` by appending values of `appends_`
+// (appends not linearized yet, invoked in time): `from` must begin `to`, and
+// the rest of `to` must split into those values. The split may use a value
+// more than once here, which makes the check weaker, never wrong.
 bool KeySearch::can_make(uint32_t from, uint32_t to) {
   if (from == to) return true;
   if (!has_appends_ || !values_.extends(from, to)) return false;
-  const size_t at = values_.value(from) ? values_.value(from)->size() : 0;
-  const std::string& target = *values_.value(to);
+  const size_t start = values_.value(from) ? values_.value(from)->size() : 0;
+  const size_t end = values_.value(to)->size();
+  pieces_.clear();
   for (uint32_t a : appends_) {
-    const std::string& piece = *values_.value(model_ops_[a].value);
-    if (target.compare(at, piece.size(), piece) == 0) return true;
+    const uint32_t piece = model_ops_[a].value;
+    const size_t length = values_.value(piece).value_or("").size();
+    if (length == 0) continue;
+    for (uint32_t at : values_.occurrences(piece, to)) {
+      if (at >= start) pieces_.push_back({at, uint32_t(at + length)});
+    }
   }
-  return false;
+  std::sort(pieces_.begin(), pieces_.end());
+  reached_.assign(end + 1, 0);
+  reached_[start] = 1;
+  for (const auto& [at, after] : pieces_) reached_[after] |= reached_[at];
+  return reached_[end] != 0;
 }
 
 // Whether the value `op` needs can still be found when it is linearized:
@@ -313,35 +347,48 @@ bool KeySearch::satisfiable(uint32_t op) {
   return false;
 }
 
-// Lookahead pruning. Every operation pending now that needs to find a value
-// (a read, an applied cas) is linearized before its completion, after some
-// of the operations invoked before that completion. The value it finds is
-// therefore the current state or a pending overwrite's value, followed by
-// pending appends. If that cannot give the value it needs, no order from this
-// state is legal, and the whole subtree is skipped.
+// Lookahead pruning. An operation not yet linearized that needs to find a
+// value (a read, an applied cas) is linearized before its completion, after
+// some of the operations invoked before that completion. The value it finds
+// is therefore the current state or the value of an overwrite among those,
+// followed by appends among those. If that cannot give the value it needs,
+// no order from this state is legal, and the whole subtree is skipped.
+//
+// Judged are every such operation pending now (invoked before the frontier)
+// and the next kLookaheadRequirementsMax invoked after it, within
+// kLookaheadEventsMax events: the next read is often what rules out an order
+// of appends made before it.
 bool KeySearch::requirement_unreachable() {
-  size_t required = 0;
-  for (uint32_t n = next_[kHead]; n != kNil && !is_return(n); n = next_[n]) {
-    const uint32_t op = node_op(n);
-    if (!required_value(model_ops_[op])) continue;
-    awaited_[op] = 1;
-    ++required;
-  }
   overwrites_.clear();
   appends_.clear();
-  bool unreachable = false;
-  for (uint32_t n = next_[kHead]; n != kNil && required > 0; n = next_[n]) {
+  awaiting_.clear();
+  Lookahead w;
+  for (uint32_t n = next_[kHead]; n != kNil && !w.unreachable && w.keep_walking(); n = next_[n], ++w.walked) {
     const uint32_t op = node_op(n);
-    if (!is_return(n)) {
-      if (overwrite_value(model_ops_[op])) overwrites_.push_back(op);
-      if (model_ops_[op].type == OpType::kAppend) appends_.push_back(op);
-    } else if (awaited_[op]) {
-      awaited_[op] = 0;
-      --required;
-      unreachable = unreachable || !satisfiable(op);
+    if (is_return(n)) {
+      w.before_frontier = false;
+      if (awaited_[op] != kNotAwaited) resolve(op, &w);
+      continue;
     }
+    if (required_value(model_ops_[op]) && w.may_await()) await(op, &w);
+    if (overwrite_value(model_ops_[op])) overwrites_.push_back(op);
+    if (model_ops_[op].type == OpType::kAppend) appends_.push_back(op);
   }
-  return unreachable;
+  for (uint32_t op : awaiting_) awaited_[op] = kNotAwaited;
+  return w.unreachable;
+}
+
+void KeySearch::await(uint32_t op, Lookahead* w) {
+  awaited_[op] = w->before_frontier ? kAwaitedPending : kAwaitedLater;
+  ++(w->before_frontier ? w->pending_awaited : w->later_awaited);
+  w->later_found += !w->before_frontier;
+  awaiting_.push_back(op);
+}
+
+void KeySearch::resolve(uint32_t op, Lookahead* w) {
+  --(awaited_[op] == kAwaitedPending ? w->pending_awaited : w->later_awaited);
+  awaited_[op] = kNotAwaited;
+  w->unreachable = !satisfiable(op);
 }
 
 // Undoes linearizations up to and including the latest choice that has

@@ -32,6 +32,10 @@ class SearchBudget {
 inline constexpr uint64_t kStepsPerClockRead = 4096;
 // The memo table's size is compared with the budget once per this many steps.
 inline constexpr uint64_t kStepsPerMemoryCheck = 1024;
+// Lookahead pruning judges, beyond the operations pending, this many reads
+// (or applied cas) invoked later, found within this many events of the list.
+inline constexpr size_t kLookaheadRequirementsMax = 2;
+inline constexpr size_t kLookaheadEventsMax = 128;
 
 // The search's reductions (see wgl_search.cc), all on unless a test turns
 // them off to check that they never change a verdict.
