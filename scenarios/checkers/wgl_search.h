@@ -60,8 +60,8 @@ struct SearchRun {
 };
 
 // Searches for a linearization of `ops` (history indices, all on one key,
-// without failed operations or reads of unknown outcome). Operations that
-// complete after `horizon_ns` count as of unknown outcome, and reads and
+// without failed operations or observations of unknown outcome). Operations
+// that complete after `horizon_ns` count as of unknown outcome, and reads and
 // other observations among them are left out, so the run decides whether the
 // history up to that time can be linearized.
 SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
