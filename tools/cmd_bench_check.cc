@@ -7,7 +7,6 @@
 // known verdict and a generated one must be linearizable, or the command
 // exits 1 — a fast wrong checker is not a result.
 #include <algorithm>
-#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +14,8 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+
+#include <boost/json.hpp>
 
 #include "engine/core/random.h"
 #include "scenarios/checkers/history_gen.h"
