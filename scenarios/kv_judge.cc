@@ -112,10 +112,13 @@ void KvRun::judge(ScenarioResult& r) {
   for (const auto& v : invariants_.violations()) absl::StrAppend(&inv.detail, v, "; ");
   r.checks.push_back(inv);
   if (config_.check_linearizable) {
+    // An exhausted search budget is not a pass: the run fails with the
+    // budget named, and the seed replays the same search.
     check::LinearizabilityOptions lo;
     lo.model = check::Model::kKv;
+    lo.budget.steps_max = kLinearizabilitySteps;
     const auto lin = check::check_linearizable(history_, lo);
-    CheckResult c{"linearizable", lin.verdict != check::Verdict::kNotLinearizable, lin.message};
+    CheckResult c{"linearizable", lin.verdict == check::Verdict::kLinearizable, lin.message};
     if (lin.verdict == check::Verdict::kUnknown) c.detail = "search budget exhausted: " + lin.message;
     r.checks.push_back(c);
   }

@@ -29,6 +29,11 @@
 
 namespace shoal::scenarios {
 
+// The linearizability search budget of a scenario run: generous for these
+// histories (they check in well under 10k steps), bounded so a sweep never
+// hangs on one seed.
+inline constexpr uint64_t kLinearizabilitySteps = 5'000'000;
+
 struct KvRunConfig {
   std::string name;
   int nodes = 3;
