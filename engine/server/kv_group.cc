@@ -17,11 +17,11 @@ KvGroup::~KvGroup() = default;
 void KvGroup::start() {
   const std::string dir = "raft/g" + std::to_string(spec_.id) + "/";
   RecoveryReport report;
-  auto log = DiskLog::open(env_, dir, {}, &report);
+  auto log = DiskLog::open_dir(env_, dir, {}, &report);
   if (!log.ok()) {
     open_error_ = "group " + std::to_string(spec_.id) + " log: " + std::string(log.status().message());
   }
-  auto snaps = DiskSnapshotStore::open(env_, dir);
+  auto snaps = DiskSnapshotStore::open_dir(env_, dir);
   if (open_error_.empty() && !snaps.ok()) {
     open_error_ = "group " + std::to_string(spec_.id) + " snapshot: " + std::string(snaps.status().message());
   }

@@ -58,7 +58,7 @@ class DiskLog final : public LogStorage {
   // cuts torn tails. On DataLoss (corruption) or another read error no log is
   // returned; `report`, when given, says what was found and repaired either way.
   // REQUIRES: env outlives the returned log.
-  static absl::StatusOr<std::unique_ptr<DiskLog>> open(Env& env, std::string dir,
+  static absl::StatusOr<std::unique_ptr<DiskLog>> open_dir(Env& env, std::string dir,
                                                        DiskLogOptions options = {},
                                                        RecoveryReport* report = nullptr);
   ~DiskLog() override;

@@ -1,4 +1,4 @@
-// DiskLog::open: reading the hard state and the segments back, cutting a torn
+// DiskLog::open_dir: reading the hard state and the segments back, cutting a torn
 // tail, and refusing anything else that is damaged.
 #include <algorithm>
 #include <utility>
@@ -10,7 +10,7 @@
 
 namespace shoal {
 
-absl::StatusOr<std::unique_ptr<DiskLog>> DiskLog::open(Env& env, std::string dir,
+absl::StatusOr<std::unique_ptr<DiskLog>> DiskLog::open_dir(Env& env, std::string dir,
                                                        DiskLogOptions options,
                                                        RecoveryReport* report) {
   RecoveryReport local;

@@ -21,7 +21,7 @@ DiskSnapshotStore::~DiskSnapshotStore() = default;
 
 // ---- opening -------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<DiskSnapshotStore>> DiskSnapshotStore::open(
+absl::StatusOr<std::unique_ptr<DiskSnapshotStore>> DiskSnapshotStore::open_dir(
     Env& env, std::string dir, DiskSnapshotOptions options, RecoveryReport* report) {
   if (options.chunk_bytes == 0 || options.chunk_bytes > kMaxSnapshotChunkBytes) {
     return absl::InvalidArgumentError("snapshot chunk_bytes outside (0, kMaxSnapshotChunkBytes]");

@@ -34,7 +34,7 @@ class DiskSnapshotStore final : public SnapshotStore {
   // Opens the store in `dir` ("" or a prefix ending in "/"), verifying the
   // snapshot in place. `report`, when given, is overwritten with what was
   // found. REQUIRES: env outlives the store.
-  static absl::StatusOr<std::unique_ptr<DiskSnapshotStore>> open(Env& env, std::string dir,
+  static absl::StatusOr<std::unique_ptr<DiskSnapshotStore>> open_dir(Env& env, std::string dir,
                                                                  DiskSnapshotOptions options = {},
                                                                  RecoveryReport* report = nullptr);
   ~DiskSnapshotStore() override;

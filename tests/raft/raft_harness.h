@@ -55,8 +55,8 @@ class ListMachine final : public StateMachine {
 class RaftProcess final : public sim::Process {
  public:
   RaftProcess(Env& env, RaftOptions options, RaftObserver* observer) {
-    auto log = DiskLog::open(env, "raft/", {}, &report_);
-    auto snaps = DiskSnapshotStore::open(env, "raft/");
+    auto log = DiskLog::open_dir(env, "raft/", {}, &report_);
+    auto snaps = DiskSnapshotStore::open_dir(env, "raft/");
     if (!log.ok() || !snaps.ok()) {
       error_ = !log.ok() ? std::string(log.status().message()) : std::string(snaps.status().message());
       return;

@@ -68,13 +68,13 @@ class DiskNode final : public sim::Process {
  public:
   DiskNode(Env& env, DiskLogOptions log_options, DiskSnapshotOptions snapshot_options = {})
       : env_(env) {
-    auto log = DiskLog::open(env, kDir, log_options, &log_report);
+    auto log = DiskLog::open_dir(env, kDir, log_options, &log_report);
     if (log.ok()) {
       this->log = std::move(*log);
     } else {
       log_status = log.status();
     }
-    auto snaps = DiskSnapshotStore::open(env, kDir, snapshot_options, &snapshot_report);
+    auto snaps = DiskSnapshotStore::open_dir(env, kDir, snapshot_options, &snapshot_report);
     if (snaps.ok()) {
       this->snapshots = std::move(*snaps);
     } else {
