@@ -97,7 +97,7 @@ KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
   config_.raft.initial_voters = nodes_;
   for (NodeId id : nodes_) {
     sim_.add_process(id, "node" + std::to_string(id),
-                     [this, id](Env& env) { return std::make_unique<NodeProcess>(env, node_config(id, false)); });
+                     [this](Env& env) { return std::make_unique<NodeProcess>(env, node_config(false)); });
   }
   for (int i = 0; i < config_.clients; ++i) {
     const NodeId id = kClientIdBase + 1 + static_cast<NodeId>(i);
@@ -115,7 +115,7 @@ KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
 
 KvRun::~KvRun() = default;
 
-NodeConfig KvRun::node_config(NodeId id, bool joiner) {
+NodeConfig KvRun::node_config(bool joiner) {
   NodeConfig c;
   c.members = all_node_ids();
   GroupSpec g;
@@ -124,7 +124,6 @@ NodeConfig KvRun::node_config(NodeId id, bool joiner) {
   if (joiner) g.raft.initial_voters.clear();
   c.groups.push_back(g);
   c.raft_observer = &invariants_;
-  (void)id;
   return c;
 }
 
@@ -170,7 +169,7 @@ NodeId KvRun::leader() {
 
 void KvRun::start_joiner(NodeId id) {
   sim_.add_process(id, "node" + std::to_string(id),
-                   [this, id](Env& env) { return std::make_unique<NodeProcess>(env, node_config(id, true)); });
+                   [this](Env& env) { return std::make_unique<NodeProcess>(env, node_config(true)); });
 }
 
 void KvRun::change_membership(MembershipChange change, Duration within, std::function<void(bool)> done) {

@@ -89,7 +89,7 @@ class KvRun {
 
  private:
   friend class ClientProcess;
-  NodeConfig node_config(NodeId id, bool joiner);
+  NodeConfig node_config(bool joiner);
   void judge(ScenarioResult& r);
   CheckResult check_appends_present();
   CheckResult check_convergence();

@@ -264,16 +264,6 @@ void Simulation::jump_clock(NodeId node, Duration delta) {
 
 // ---- network -----------------------------------------------------------------
 
-Duration Simulation::link_delay(NodeId from, NodeId to) {
-  auto it = link_config_.find(link_key(from, to));
-  const LinkConfig& c = it == link_config_.end() ? options_.link : it->second;
-  Duration d = net_rng_.range(c.latency_min, c.latency_max);
-  if (net_rng_.chance(c.reorder_probability)) {
-    d += net_rng_.range(Duration(0), c.reorder_delay_max);
-  }
-  return d;
-}
-
 bool Simulation::send_message(NodeId from, NodeId to, ChannelId channel, std::string payload) {
   if (!by_id_.contains(to)) return false;
   stats_.messages_sent++;

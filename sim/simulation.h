@@ -176,7 +176,6 @@ class Simulation final : public FaultControls {
   bool send_message(NodeId from, NodeId to, ChannelId channel, std::string payload);
   void schedule_sync(Slot& s, std::shared_ptr<SimFileState> file, uint64_t marker,
                      SyncCallback done);
-  Duration link_delay(NodeId from, NodeId to);
 
   uint64_t seed_;
   SimOptions options_;

@@ -26,6 +26,23 @@ std::string trace_line(const sim::TraceRecord& t) {
   return format_time(t.at) + " n" + std::to_string(t.node) + " " + t.kind + " " + t.text;
 }
 
+// The scenario options the flags of run and replay ask for, or what is wrong.
+std::string options_from(const RunFlags& f, scenarios::ScenarioOptions* opts) {
+  opts->seed = f.seed;
+  if (f.nodes != 0) opts->nodes = f.nodes;
+  if (!f.duration.empty()) {
+    auto d = parse_duration(f.duration);
+    if (!d) return "--duration: '" + f.duration + "' is not a duration like 30s or 500ms";
+    opts->duration = *d;
+  }
+  for (const std::string& p : f.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) return "--param: '" + p + "' is not name=value";
+    opts->params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return "";
+}
+
 // Runs the scenario twice with full traces and names the first event where
 // the two runs part ways.
 int check_determinism(const scenarios::Scenario& s, scenarios::ScenarioOptions opts,
@@ -56,18 +73,7 @@ int run(const RunFlags& f) {
   const scenarios::Scenario* s = scenarios::find_scenario(f.scenario);
   if (s == nullptr) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
   scenarios::ScenarioOptions opts;
-  opts.seed = f.seed;
-  if (f.nodes != 0) opts.nodes = f.nodes;
-  for (const std::string& p : f.params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) return usage_error("--param: '" + p + "' is not name=value");
-    opts.params[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  if (!f.duration.empty()) {
-    auto d = parse_duration(f.duration);
-    if (!d) return usage_error("--duration: '" + f.duration + "' is not a duration like 30s or 500ms");
-    opts.duration = *d;
-  }
+  if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
   std::unique_ptr<std::ofstream> trace;
   if (!f.trace_file.empty()) {
     trace = std::make_unique<std::ofstream>(f.trace_file);
@@ -108,18 +114,7 @@ int replay(const RunFlags& f, const std::string& until_text) {
     if (!until) return usage_error("--until: '" + until_text + "' is not a duration like 12.5s");
   }
   scenarios::ScenarioOptions opts;
-  opts.seed = f.seed;
-  if (f.nodes != 0) opts.nodes = f.nodes;
-  if (!f.duration.empty()) {
-    auto d = parse_duration(f.duration);
-    if (!d) return usage_error("--duration: '" + f.duration + "' is not a duration like 30s or 500ms");
-    opts.duration = *d;
-  }
-  for (const std::string& p : f.params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) return usage_error("--param: '" + p + "' is not name=value");
-    opts.params[p.substr(0, eq)] = p.substr(eq + 1);
-  }
+  if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
   opts.tracer = [until](const sim::TraceRecord& t) {
     if (until && t.at.time_since_epoch() > *until) return;
     std::cout << trace_line(t) << '\n';

@@ -76,7 +76,6 @@ void KvClient::attempt() {
   const bool anywhere = !op.request.write && (op.request.level == static_cast<uint8_t>(ReadLevel::kAny) ||
                                               op.request.level == static_cast<uint8_t>(ReadLevel::kSession));
   const NodeId to = anywhere ? options_.nodes[env_.random().below(options_.nodes.size())] : target_;
-  if (op.request.write) op.maybe_applied = true;
   env_.network().send(to, kClientChannel, encode_request(op.request));
   const uint64_t number = op.number;
   attempt_timer_.arm(options_.attempt_timeout, [this, number] {
@@ -116,8 +115,8 @@ void KvClient::on_reply(Message&& m) {
     case ReplyStatus::kUnavailable:
       return retry(next_node());
     case ReplyStatus::kBadRequest:
-      return finish(KvOpResult{op.maybe_applied && op.attempts > 1 ? OpOutcome::kUnknown : OpOutcome::kFail,
-                               {}, reply->message, m.from, op.attempts});
+      // Refused before it was proposed: the same bytes never reach a log.
+      return finish(KvOpResult{OpOutcome::kFail, {}, reply->message, m.from, op.attempts});
   }
 }
 

@@ -72,7 +72,6 @@ class KvClient {
     KvCallback done;
     TimePoint deadline;
     int attempts = 0;
-    bool maybe_applied = false;  // some attempt may have reached the log
   };
 
   void attempt();

@@ -128,7 +128,6 @@ void RaftNode::persist_then(HardState hs, std::function<void()> then) {
 }
 
 void RaftNode::step(RaftMessage&& m) {
-  const bool vote_kind = m.type == MsgType::kPreVote || m.type == MsgType::kVote;
   if (m.term > term_) {
     if (m.type == MsgType::kPreVote || (m.type == MsgType::kPreVoteResp && m.granted)) {
       // A pre-vote is about a term nobody has entered yet: terms stay put.
@@ -172,7 +171,6 @@ void RaftNode::step(RaftMessage&& m) {
       }
       return;
   }
-  (void)vote_kind;
 }
 
 // ---- roles -------------------------------------------------------------------
