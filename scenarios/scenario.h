@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/core/time.h"
+#include "scenarios/checkers/history.h"
 #include "sim/simulation.h"
 
 namespace shoal::scenarios {
@@ -50,6 +52,25 @@ struct CheckResult {
   std::string detail;  // one line; what failed, where and when
 };
 
+// A fault as the nemesis applied it: [start, end) in virtual time; an
+// instant fault (a bit flip, a clock jump) has end == start.
+struct FaultWindow {
+  TimePoint start;
+  TimePoint end;
+  std::string kind;    // "partition", "kill", "clog", "disk-full", ... (chaos::kind_name)
+  std::string detail;  // one line: which nodes, how hard
+};
+
+// One node's role over an interval. Roles are "leader", "candidate",
+// "follower", "learner" and "down" (crashed or stopped by a storage failure).
+struct RoleSpan {
+  NodeId node = kNoNode;
+  TimePoint start;
+  TimePoint end;
+  std::string role;
+  uint64_t term = 0;
+};
+
 struct ScenarioResult {
   std::string scenario;
   uint64_t seed = 0;
@@ -61,6 +82,11 @@ struct ScenarioResult {
   Duration virtual_time{0};
   std::map<std::string, double> metrics;  // named figures for reports
   std::map<std::string, std::string> params;  // as given, for the replay command
+  // For reports: what the nemesis did, who led when, and the client history
+  // (null for scenarios without clients).
+  std::vector<FaultWindow> faults;
+  std::vector<RoleSpan> roles;
+  std::shared_ptr<const check::History> history;
 
   bool safe() const;
   bool passed() const { return safe() && liveness.ok; }
