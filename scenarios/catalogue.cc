@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 #include <stdexcept>
+
+#include "scenarios/spec.h"
 
 namespace shoal::scenarios {
 
@@ -53,6 +56,7 @@ const std::vector<Scenario>& catalogue() {
     for (auto& s : kv_scenarios()) v.push_back(std::move(s));
     for (auto& s : replication_scenarios()) v.push_back(std::move(s));
     for (auto& s : read_level_scenarios()) v.push_back(std::move(s));
+    for (auto& s : spec_scenarios()) v.push_back(std::move(s));
     return v;
   }();
   return all;
@@ -71,6 +75,25 @@ const Scenario* find_scenario(const std::string& name) {
     if (s.name == name) return &s;
   }
   return nullptr;
+}
+
+absl::StatusOr<const Scenario*> load_scenario(const std::string& name_or_path) {
+  if (const Scenario* s = find_scenario(name_or_path)) return s;
+  if (name_or_path.size() < 5 || name_or_path.substr(name_or_path.size() - 5) != ".json") {
+    return absl::NotFoundError("unknown scenario '" + name_or_path + "' (see `shoal sim list`, or give a .json spec)");
+  }
+  // Loaded files stay for the life of the process, like the catalogue.
+  static std::map<std::string, std::unique_ptr<Scenario>> loaded;
+  if (auto it = loaded.find(name_or_path); it != loaded.end()) return it->second.get();
+  auto text = read_spec_file(name_or_path);
+  if (!text.ok()) return text.status();
+  try {
+    auto s = std::make_unique<Scenario>(spec_scenario(*text, name_or_path));
+    s->name = name_or_path;
+    return (loaded[name_or_path] = std::move(s)).get();
+  } catch (const std::invalid_argument& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
 }
 
 }  // namespace shoal::scenarios

@@ -122,9 +122,9 @@ void KvRun::judge(ScenarioResult& r) {
     if (lin.verdict == check::Verdict::kUnknown) c.detail = "search budget exhausted: " + lin.message;
     r.checks.push_back(c);
   }
-  r.checks.push_back(check_appends_present());
+  if (config_.check_lost_writes) r.checks.push_back(check_appends_present());
   for (auto& c : extra_checks_) r.checks.push_back(c);
-  r.checks.push_back(check_convergence());
+  if (config_.check_convergence) r.checks.push_back(check_convergence());
   r.liveness = check_liveness();
   size_t ok = 0, fail = 0, unknown = 0;
   std::vector<double> latency_ms;

@@ -8,50 +8,75 @@
 
 namespace shoal::scenarios {
 
-// A simulated client: one KvClient issuing random operations until the
-// workload stops, recording each in the run's history.
+// A simulated client: one KvClient issuing operations until the workload
+// stops, recording each in the run's history and in the recorded workload.
+// It chooses operations from a stream of its own (forked from its Env), so
+// whether it chooses or follows a script, the engine's randomness is the same.
 class ClientProcess final : public sim::Process {
  public:
   ClientProcess(Env& env, KvRun& run, uint32_t index, KvClientOptions options)
-      : env_(env), run_(run), index_(index), client_(env, std::move(options)), timer_(env.clock()) {
+      : env_(env), run_(run), index_(index), client_(env, std::move(options)), timer_(env.clock()),
+        choices_(env.random().fork(kWorkloadStreamSalt)) {
     schedule();
   }
 
  private:
-  void schedule() {
-    if (!run_.workload_on_) return;
-    timer_.arm(env_.random().range(run_.config_.think_min, run_.config_.think_max), [this] { issue(); });
+  static constexpr uint64_t kWorkloadStreamSalt = 0x3c11e47;
+
+  const std::vector<ScriptedOp>* script() const {
+    const auto& scripts = run_.config_.scripts;
+    if (!scripts) return nullptr;
+    static const std::vector<ScriptedOp> kNone;
+    return index_ < scripts->size() ? &(*scripts)[index_] : &kNone;
   }
 
-  void issue() {
-    // Appends get keys of their own ("a..."), which nothing overwrites, so
-    // every acknowledged append must survive into the final state.
-    const uint64_t k = env_.random().below(run_.config_.keys);
-    std::string key = "k" + std::to_string(k);
+  void schedule() {
+    if (!run_.workload_on_) return;
+    if (const auto* s = script()) {
+      if (next_ >= s->size()) return;  // the script is done
+      think_ = (*s)[next_].think;
+    } else {
+      const RatePhase* phase = &run_.config_.rate.front();
+      for (const RatePhase& p : run_.config_.rate) {
+        if (TimePoint(p.from) <= run_.sim_.now()) phase = &p;
+      }
+      think_ = choices_.range(phase->think_min, phase->think_max);
+    }
+    timer_.arm(think_, [this] { issue(); });
+  }
+
+  check::Op choose() {
+    const OperationMix& m = run_.config_.mix;
+    const uint64_t k = choices_.below(run_.config_.keys);
+    const std::string key = "k" + std::to_string(k), akey = "a" + std::to_string(k);
     const std::string value = "c" + std::to_string(index_) + "-" + std::to_string(++count_);
-    const uint64_t dice = env_.random().below(100);
-    check::Op op;
-    std::optional<kv::Write> write;
-    if (dice < 35) {
-      op = check::Op::read(key);
-    } else if (dice < 40) {
-      key = "a" + std::to_string(k);
-      op = check::Op::read(key);
-    } else if (dice < 65) {
-      op = check::Op::write(key, value);
-      write = kv::Put{key, value};
-    } else if (dice < 80) {
+    uint64_t dice = choices_.below(m.total());
+    if (dice < m.read) return check::Op::read(key);
+    if ((dice -= m.read) < m.read_appends) return check::Op::read(akey);
+    if ((dice -= m.read_appends) < m.put) return check::Op::write(key, value);
+    if ((dice -= m.put) < m.cas) {
       // Compare against what this client last saw, so some CASes succeed.
       std::optional<std::string> expected;
       if (auto it = seen_.find(key); it != seen_.end()) expected = it->second;
-      op = check::Op::cas(key, expected, value);
-      write = kv::Cas{key, expected, value};
-    } else {
-      key = "a" + std::to_string(k);
-      op = check::Op::append(key, value + ";");
-      write = kv::Append{key, value + ";"};
+      return check::Op::cas(key, expected, value);
     }
-    const size_t at = run_.history_.invoke(index_, to_ns(run_.sim_.now()), op);
+    if ((dice -= m.cas) < m.append) return check::Op::append(akey, value + ";");
+    return check::Op::del(key);
+  }
+
+  void issue() {
+    check::Op op = script() ? (*script())[next_++].op : choose();
+    run_.recorded_[index_].push_back({think_, op});
+    const std::string key = op.key;
+    std::optional<kv::Write> write;
+    switch (op.type) {
+      case check::OpType::kRead: break;
+      case check::OpType::kWrite: write = kv::Put{key, *op.value}; break;
+      case check::OpType::kCas: write = kv::Cas{key, op.expected, *op.value}; break;
+      case check::OpType::kAppend: write = kv::Append{key, *op.value}; break;
+      case check::OpType::kDelete: write = kv::Delete{key}; break;
+    }
+    const size_t at = run_.history_.invoke(index_, to_ns(run_.sim_.now()), std::move(op));
     auto done = [this, at, key](const KvOpResult& r) { complete(at, key, r); };
     if (write) {
       client_.write(std::move(*write), done);
@@ -86,13 +111,81 @@ class ClientProcess final : public sim::Process {
   uint32_t index_;
   KvClient client_;
   TimerSlot timer_;
+  Rng choices_;
+  Duration think_{0};
+  size_t next_ = 0;  // next scripted operation
   uint64_t count_ = 0;
   std::map<std::string, std::string> seen_;
 };
 
+// Forwards every Raft event to the invariant checker and keeps each node's
+// role timeline for reports.
+class KvRun::Observer final : public RaftObserver {
+ public:
+  explicit Observer(KvRun& run) : run_(run) {}
+
+  void on_start(const RaftNode& n) override {
+    run_.invariants_.on_start(n);
+    role(n.id(), role_name(n), n.term());
+  }
+  void on_role(const RaftNode& n) override {
+    run_.invariants_.on_role(n);
+    role(n.id(), role_name(n), n.term());
+  }
+  void on_commit(const RaftNode& n) override { run_.invariants_.on_commit(n); }
+  void on_apply(const RaftNode& n, const LogEntry& e) override { run_.invariants_.on_apply(n, e); }
+  void on_restore(const RaftNode& n, uint64_t index, uint64_t term) override {
+    run_.invariants_.on_restore(n, index, term);
+  }
+
+  void down(NodeId id) { role(id, "down", 0); }
+
+  std::vector<RoleSpan> finish() {
+    std::vector<RoleSpan> out = spans_;
+    for (auto& [id, span] : open_) {
+      span.end = run_.sim_.now();
+      out.push_back(span);
+    }
+    std::sort(out.begin(), out.end(), [](const RoleSpan& a, const RoleSpan& b) {
+      return a.node != b.node ? a.node < b.node : a.start < b.start;
+    });
+    return out;
+  }
+
+ private:
+  static std::string role_name(const RaftNode& n) {
+    if (!n.membership().is_voter(n.id())) return "learner";
+    switch (n.role()) {
+      case Role::kLeader: return "leader";
+      case Role::kCandidate:
+      case Role::kPreCandidate: return "candidate";
+      case Role::kFollower: return "follower";
+    }
+    return "follower";
+  }
+
+  void role(NodeId id, std::string name, uint64_t term) {
+    const TimePoint now = run_.sim_.now();
+    auto it = open_.find(id);
+    if (it != open_.end()) {
+      if (it->second.role == name && it->second.term == term) return;
+      it->second.end = now;
+      spans_.push_back(it->second);
+    }
+    open_[id] = RoleSpan{id, now, now, std::move(name), term};
+  }
+
+  KvRun& run_;
+  std::map<NodeId, RoleSpan> open_;
+  std::vector<RoleSpan> spans_;
+};
+
 KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
-    : opts_(opts), config_(std::move(config)), sim_(opts.seed) {
+    : opts_(opts), config_(std::move(config)),
+      sim_(opts.seed, sim::SimOptions{.buggify = config_.buggify}), observer_(std::make_unique<Observer>(*this)) {
   if (opts_.tracer) sim_.set_tracer(opts_.tracer);
+  sim_.set_crash_observer([this](NodeId id) { observer_->down(id); });
+  recorded_.resize(static_cast<size_t>(config_.clients));
   for (int i = 1; i <= config_.nodes; ++i) nodes_.push_back(static_cast<NodeId>(i));
   config_.raft.initial_voters = nodes_;
   for (NodeId id : nodes_) {
@@ -105,6 +198,7 @@ KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
     KvClientOptions co;
     co.nodes = nodes_;
     co.client_id = 1000 + static_cast<uint64_t>(i);
+    co.attempt_timeout = config_.client_attempt_timeout;
     co.write_level = config_.write_levels[static_cast<size_t>(i) % config_.write_levels.size()];
     co.read_level = config_.read_levels[static_cast<size_t>(i) % config_.read_levels.size()];
     sim_.add_process(id, "client" + std::to_string(i), [this, i, co](Env& env) {
@@ -123,7 +217,7 @@ NodeConfig KvRun::node_config(bool joiner) {
   g.raft = config_.raft;
   if (joiner) g.raft.initial_voters.clear();
   c.groups.push_back(g);
-  c.raft_observer = &invariants_;
+  c.raft_observer = observer_.get();
   return c;
 }
 
@@ -192,6 +286,7 @@ ScenarioResult KvRun::run(const Nemesis& nemesis) {
   const TimePoint quiet_at = TimePoint(config_.duration);
   const TimePoint end = quiet_at + config_.quiet;
   sim_.at(quiet_at, "heal everything", [this] {
+    if (on_heal) on_heal();
     sim_.heal_all_links();
     for (NodeId id : all_node_ids()) {
       if (!sim_.running(id) && (std::find(nodes_.begin(), nodes_.end(), id) != nodes_.end() ||
@@ -211,6 +306,8 @@ ScenarioResult KvRun::run(const Nemesis& nemesis) {
   r.stats = sim_.stats();
   r.virtual_time = sim_.now().time_since_epoch();
   for (const auto& [k, v] : metrics_) r.metrics[k] = v;
+  r.roles = observer_->finish();
+  r.history = std::make_shared<check::History>(history_);
   return r;
 }
 

@@ -25,6 +25,7 @@
 #include "engine/server/node.h"
 #include "scenarios/checkers/history.h"
 #include "scenarios/scenario.h"
+#include "scenarios/schedule.h"
 #include "sim/simulation.h"
 
 namespace shoal::scenarios {
@@ -34,6 +35,26 @@ namespace shoal::scenarios {
 // hangs on one seed.
 inline constexpr uint64_t kLinearizabilitySteps = 5'000'000;
 
+// The clients' operation mix, as relative weights. Reads of "k" keys see
+// puts, CASes and deletes; appends go to "a" keys of their own, which
+// nothing overwrites, so every acknowledged append must survive.
+struct OperationMix {
+  uint32_t read = 35;
+  uint32_t read_appends = 5;
+  uint32_t put = 25;
+  uint32_t cas = 15;
+  uint32_t append = 20;
+  uint32_t del = 0;
+  uint32_t total() const { return read + read_appends + put + cas + append + del; }
+};
+
+// From `from` on, clients think between think_min and think_max between
+// operations (a rate that changes over the run).
+struct RatePhase {
+  Duration from{0};
+  Duration think_min = milliseconds(5), think_max = milliseconds(40);
+};
+
 struct KvRunConfig {
   std::string name;
   int nodes = 3;
@@ -41,12 +62,20 @@ struct KvRunConfig {
   Duration quiet = seconds(5);      // faults healed, workload still on
   int clients = 3;
   int keys = 3;
-  Duration think_min = milliseconds(5), think_max = milliseconds(40);
+  OperationMix mix;
+  std::vector<RatePhase> rate{1};  // sorted by `from`; the first from 0
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};  // per client, round robin
   std::vector<ReadLevel> read_levels{ReadLevel::kLinearizable};  // per client, round robin
   RaftOptions raft;
+  Duration client_attempt_timeout = milliseconds(500);
+  sim::BuggifyConfig buggify;  // off unless a scenario turns it on
   Duration liveness_bound = seconds(5);
   bool check_linearizable = true;
+  bool check_lost_writes = true;
+  bool check_convergence = true;
+  // When set, client i issues exactly scripts[i] (then stops) instead of
+  // choosing operations from its seed.
+  std::shared_ptr<const std::vector<std::vector<ScriptedOp>>> scripts;
   // Joiners: node ids started later (not initial voters); they wait to be added.
   std::vector<NodeId> joiners;
 };
@@ -78,6 +107,11 @@ class KvRun {
   void add_check(CheckResult c) { extra_checks_.push_back(std::move(c)); }
   void metric(const std::string& name, double v) { metrics_[name] = v; }
   const check::History& history() const { return history_; }
+  // Called when the faults end and the liveness phase begins, before the
+  // harness restarts and resumes every node (a nemesis stops here).
+  std::function<void()> on_heal;
+  // What each client issued, with its think times (the workload part of a schedule).
+  const std::vector<std::vector<ScriptedOp>>& recorded_workload() const { return recorded_; }
   // Called on every completed client operation (for scenario checks).
   std::function<void(size_t op_index, const KvOpResult& result)> on_complete;
   // The write / read level of the client that ran operation `op_index`.
@@ -89,6 +123,7 @@ class KvRun {
 
  private:
   friend class ClientProcess;
+  class Observer;
   NodeConfig node_config(bool joiner);
   void judge(ScenarioResult& r);
   CheckResult check_appends_present();
@@ -99,6 +134,8 @@ class KvRun {
   KvRunConfig config_;
   sim::Simulation sim_;
   RaftInvariants invariants_;
+  std::unique_ptr<Observer> observer_;  // invariants plus the role timeline
+  std::vector<std::vector<ScriptedOp>> recorded_;
   check::History history_;
   std::vector<NodeId> nodes_;    // initial voters
   std::vector<NodeId> clients_;

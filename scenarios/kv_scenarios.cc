@@ -225,7 +225,7 @@ ScenarioResult partition_heal(const ScenarioOptions& o) {
   KvRunConfig c = base_config(o, "partition-heal", 3, seconds(20));
   c.raft.snapshot_threshold = 100;
   c.raft.snapshot_keep_entries = 20;
-  c.think_max = milliseconds(15);
+  c.rate.front().think_max = milliseconds(15);
   KvRun run(o, c);
   auto check = std::make_shared<CheckResult>(CheckResult{"lagging-replica-catches-up-by-snapshot", true, ""});
   auto lagger = std::make_shared<NodeId>(kNoNode);

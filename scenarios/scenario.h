@@ -15,11 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "engine/core/time.h"
 #include "scenarios/checkers/history.h"
 #include "sim/simulation.h"
 
 namespace shoal::scenarios {
+
+struct RunSchedule;  // scenarios/schedule.h
 
 struct ScenarioOptions {
   uint64_t seed = 1;
@@ -29,6 +32,9 @@ struct ScenarioOptions {
   // Scenario parameters by name (`--param name=value`); each scenario documents
   // the ones it reads and rejects the ones it does not know.
   std::map<std::string, std::string> params;
+  // Replaces the seed's own fault and workload choices (schedule.h); only
+  // scenarios that record schedules accept one.
+  std::shared_ptr<const RunSchedule> schedule;
 };
 
 // Reads the parameters a scenario knows, and rejects the rest, with
@@ -87,6 +93,10 @@ struct ScenarioResult {
   std::vector<FaultWindow> faults;
   std::vector<RoleSpan> roles;
   std::shared_ptr<const check::History> history;
+  // The run's choices as an explicit schedule (swarm scenarios), for shrink.
+  std::shared_ptr<const RunSchedule> schedule;
+  // How the run was set up, one line each (swarm kinds, randomized knobs).
+  std::vector<std::string> notes;
 
   bool safe() const;
   bool passed() const { return safe() && liveness.ok; }
@@ -107,6 +117,10 @@ const std::vector<Scenario>& catalogue();
 ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts);
 // nullptr when no scenario has that name.
 const Scenario* find_scenario(const std::string& name);
+// A catalogue name, or the path of a scenario spec file (*.json, spec.h);
+// a loaded file's scenario is named by its path, so replay commands work.
+// The error names the problem in one line.
+absl::StatusOr<const Scenario*> load_scenario(const std::string& name_or_path);
 
 // The scenario behind `shoal sim run` without --scenario.
 inline constexpr const char* kDefaultScenario = "health-basic";
@@ -116,5 +130,6 @@ Scenario health_basic_scenario();
 std::vector<Scenario> kv_scenarios();
 std::vector<Scenario> replication_scenarios();
 std::vector<Scenario> read_level_scenarios();
+std::vector<Scenario> spec_scenarios();
 
 }  // namespace shoal::scenarios

@@ -37,6 +37,7 @@ void Simulation::crash(NodeId node) {
   s.live_timers.clear();
   s.held.clear();
   s.disk.crash(disk_rng_);
+  if (crash_observer_) crash_observer_(node);
 }
 
 void Simulation::restart(NodeId node) {

@@ -159,4 +159,6 @@ std::vector<std::string> SimEnv::list(const std::string& prefix) const {
   return out;
 }
 
+bool SimEnv::buggify(std::string_view site) { return sim_.buggify_fires(site); }
+
 }  // namespace shoal::sim

@@ -50,6 +50,7 @@ class SimEnv final : public Env, private Clock, private Network, private Disk {
   shoal::Disk& disk() override { return *this; }
   void log(LogLevel level, std::string_view component, std::string_view text) override;
   bool simulated() const override { return true; }
+  bool buggify(std::string_view site) override;
 
   // Delivers an arriving message to its channel's handler. False when none.
   bool dispatch(Message&& m);

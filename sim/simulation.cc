@@ -17,6 +17,7 @@ uint64_t label_hash(const std::string& s) { return stable_hash(s.data(), s.size(
 constexpr uint64_t kTestStreamSalt = 0x7e57;
 constexpr uint64_t kNetStreamSalt = 0x4e37;
 constexpr uint64_t kDiskStreamSalt = 0xd15c;
+constexpr uint64_t kBuggifyStreamSalt = 0xb066;
 
 }  // namespace
 
@@ -26,6 +27,7 @@ Simulation::Simulation(uint64_t seed, SimOptions options)
       test_rng_(hash_combine(seed, kTestStreamSalt)),
       net_rng_(hash_combine(seed, kNetStreamSalt)),
       disk_rng_(hash_combine(seed, kDiskStreamSalt)),
+      buggify_rng_(hash_combine(seed, kBuggifyStreamSalt)),
       trace_hash_(hash_combine(0, seed)) {}
 
 Simulation::~Simulation() {
@@ -97,6 +99,30 @@ std::vector<NodeId> Simulation::process_ids() const {
 uint64_t Simulation::incarnation(NodeId id) const { return find_slot(id)->incarnation; }
 
 SimDiskState& Simulation::disk_state(NodeId id) { return slot(id).disk; }
+
+Duration Simulation::clock_offset(NodeId id) const { return local_time(*find_slot(id)) - now_; }
+
+// ---- BUGGIFY -------------------------------------------------------------------
+
+bool Simulation::buggify_site_enabled(std::string_view site_view) {
+  const std::string site(site_view);
+  auto it = buggify_sites_.find(site);
+  if (it != buggify_sites_.end()) return it->second;
+  // From the seed and the site's name only, so enabling does not depend on
+  // the order in which sites are first reached.
+  const uint64_t h = hash_combine(hash_combine(seed_, kBuggifyStreamSalt), stable_hash(site.data(), site.size()));
+  const bool on = static_cast<double>(h >> 11) * 0x1.0p-53 < options_.buggify.site_probability;
+  buggify_sites_.emplace(site, on);
+  note(kNoNode, "buggify", absl::StrCat(site, on ? " enabled" : " disabled"));
+  return on;
+}
+
+bool Simulation::buggify_fires(std::string_view site) {
+  if (!options_.buggify.enabled || !buggify_site_enabled(site)) return false;
+  if (!buggify_rng_.chance(options_.buggify.fire_probability)) return false;
+  stats_.buggify_fired++;
+  return true;
+}
 
 // ---- the event loop ----------------------------------------------------------
 

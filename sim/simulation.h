@@ -35,9 +35,20 @@ class Process {
 };
 using ProcessFactory = std::function<std::unique_ptr<Process>(Env& env)>;
 
+// BUGGIFY in a simulated run (engine/env/buggify.h). When enabled, each
+// BUGGIFY site is switched on for the whole run with site_probability, decided
+// from the seed and the site's name; an enabled site then fires each time it
+// is reached with fire_probability.
+struct BuggifyConfig {
+  bool enabled = false;
+  double site_probability = 0.25;
+  double fire_probability = 0.05;
+};
+
 struct SimOptions {
   LinkConfig link;
   DiskConfig disk;
+  BuggifyConfig buggify;
 };
 
 // One line of a readable trace. Built only when a tracer is installed.
@@ -63,6 +74,7 @@ struct SimStats {
   uint64_t syncs_completed = 0;
   uint64_t crashes = 0;
   uint64_t restarts = 0;
+  uint64_t buggify_fired = 0;
 };
 
 class SimEnv;
@@ -76,6 +88,7 @@ class Simulation final : public FaultControls {
   Simulation& operator=(const Simulation&) = delete;
 
   uint64_t seed() const { return seed_; }
+  const SimOptions& options() const { return options_; }
 
   // ---- processes
   // Adds a process and starts it now. REQUIRES: id is new and not kNoNode.
@@ -90,6 +103,17 @@ class Simulation final : public FaultControls {
   uint64_t incarnation(NodeId id) const;
   // Direct access to a node's disk state, for tests and corruption nemeses.
   SimDiskState& disk_state(NodeId id);
+  // How far the node's local clock is ahead of virtual time right now.
+  Duration clock_offset(NodeId id) const;
+  // Called after each crash (for role timelines and the like).
+  void set_crash_observer(std::function<void(NodeId)> fn) { crash_observer_ = std::move(fn); }
+
+  // ---- BUGGIFY
+  void set_buggify(const BuggifyConfig& config) { options_.buggify = config; }
+  // Whether `site` is on in this run (decided once per site from the seed).
+  bool buggify_site_enabled(std::string_view site);
+  // The sites reached so far, each with whether it is enabled, for reports.
+  const absl::flat_hash_map<std::string, bool>& buggify_sites() const { return buggify_sites_; }
 
   // ---- driving
   // Runs the next event. Returns false when the queue is empty.
@@ -174,6 +198,7 @@ class Simulation final : public FaultControls {
   bool cancel_timer(Slot& s, TimerId id);
   TimePoint local_time(const Slot& s) const;
   bool send_message(NodeId from, NodeId to, ChannelId channel, std::string payload);
+  bool buggify_fires(std::string_view site);
   void schedule_sync(Slot& s, std::shared_ptr<SimFileState> file, uint64_t marker,
                      SyncCallback done);
 
@@ -185,6 +210,9 @@ class Simulation final : public FaultControls {
   Rng test_rng_;
   Rng net_rng_;
   Rng disk_rng_;
+  Rng buggify_rng_;
+  absl::flat_hash_map<std::string, bool> buggify_sites_;
+  std::function<void(NodeId)> crash_observer_;
   uint64_t trace_hash_ = 0;
   Tracer tracer_;
   SimStats stats_;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "engine/env/buggify.h"
 #include "engine/raft/raft.h"
 
 namespace shoal {
@@ -120,7 +121,10 @@ void RaftNode::send_append(NodeId to, bool heartbeat) {
   }
   m.prev_index = p.next - 1;
   m.prev_term = *log_->term(m.prev_index);
-  const uint64_t hi = std::min(log_->last_index() + 1, p.next + options_.max_append_entries);
+  // BUGGIFY: one entry per message now and then (more round trips, more
+  // pipelining, same log).
+  const uint64_t max_entries = BUGGIFY(env_) ? 1 : options_.max_append_entries;
+  const uint64_t hi = std::min(log_->last_index() + 1, p.next + max_entries);
   auto batch = p.next < hi ? log_->entries(p.next, hi, options_.max_append_bytes)
                            : absl::StatusOr<std::vector<LogEntry>>(std::vector<LogEntry>{});
   if (!batch.ok()) return fail(batch.status());

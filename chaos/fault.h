@@ -1,0 +1,66 @@
+// Faults: what a nemesis does to a simulated cluster, as plain data.
+//
+// A Fault is one entry of a schedule: a kind, when it starts, how long it
+// lasts, and a salt from which every other choice of the fault derives (which
+// nodes, which link, which file and bit, how hard). A fault's choices thus do
+// not depend on which other faults are in the schedule, so removing faults
+// while shrinking leaves the rest doing what they did. The only choice made
+// from the cluster's state is "the leader", resolved when the fault starts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/core/time.h"
+
+namespace shoal::chaos {
+
+enum class FaultKind : uint8_t {
+  // Network partitions (both ways unless named).
+  kPartitionHalves,  // random halves
+  kIsolateLeader,    // the leader alone on one side
+  kBridge,           // two halves that one node joins
+  kMajorityRing,     // each node reaches only its two ring neighbours
+  kOneWay,           // the leader cannot send to half the cluster (directed)
+  // Slow links.
+  kClogLink,  // one directed link holds its messages for the fault's length
+  kClogNode,  // every message to and from one node is held
+  // Lossy links, cluster-wide, for the fault's length.
+  kLossBurst,
+  kDuplicateBurst,
+  kReorderBurst,
+  // Processes.
+  kKillOne,         // one node (the leader half the time), restarted after the length
+  kKillMinority,    // a minority at once
+  kKillAll,         // every node at once
+  kRollingRestart,  // every node in turn, one at a time
+  kPause,           // one node stops running events (a GC pause, a stalled VM)
+  // Disks.
+  kBitFlip,         // a bit of a replica's WAL or snapshot flips at rest (the node is restarted onto it)
+  kReadCorruption,  // reads return flipped bits (the node restarts into them, then out of them)
+  kDiskFull,        // writes fail with ENOSPC; the node is restarted once space is back
+  kSlowSync,        // syncs take 10-100x longer
+  // Clocks (the local clock is monotonic: it may run fast or slow, or leap
+  // forward, never back).
+  kClockOffset,  // a node's clock leaps hours ahead (different boot times)
+  kClockJump,    // a node's clock leaps up to seconds ahead (a VM resumed)
+  kClockDrift,   // a node's clock runs fast or slow within the drift bound
+};
+
+const char* kind_name(FaultKind kind);
+std::optional<FaultKind> parse_kind(std::string_view name);
+const std::vector<FaultKind>& all_kinds();
+// Faults that damage a replica's disk for good (bounded by the damage budget).
+bool damages_disk(FaultKind kind);
+
+struct Fault {
+  Duration at{0};      // start, virtual time since the run began
+  FaultKind kind = FaultKind::kKillOne;
+  Duration length{0};  // 0 for instant faults
+  uint64_t salt = 0;
+  bool operator==(const Fault&) const = default;
+};
+
+}  // namespace shoal::chaos
