@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "scenarios/schedule.h"
 #include "scenarios/spec.h"
 
 namespace shoal::scenarios {
@@ -63,10 +64,21 @@ const std::vector<Scenario>& catalogue() {
 }
 
 ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
+  if (opts.schedule && !s.records_schedule) {
+    throw std::invalid_argument("scenario " + s.name + " does not take a schedule (only swarm scenarios do)");
+  }
   ScenarioResult r = s.run(opts);
+  if (r.schedule && r.schedule->scenario != s.name) {
+    auto stamped = std::make_shared<RunSchedule>(*r.schedule);
+    stamped->scenario = s.name;
+    r.schedule = std::move(stamped);
+  }
   r.scenario = s.name;
   r.seed = opts.seed;
   r.params = opts.params;
+  r.nodes_given = opts.nodes;
+  r.duration_given = opts.duration;
+  r.schedule_source = opts.schedule ? opts.schedule_source : "";
   return r;
 }
 

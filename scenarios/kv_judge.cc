@@ -65,6 +65,11 @@ CheckResult KvRun::check_convergence() {
     c.detail = "no leader at the end";
     return c;
   }
+  auto position = [](NodeId id, const RaftNode& r) {
+    return absl::StrCat("node ", id, " (applied ", r.applied_index(), ", commit ", r.commit_index(), ", log ",
+                        r.log().last_index(), ", term ", r.term(), ")");
+  };
+  std::string reference;
   for (NodeId id : all_node_ids()) {
     RaftNode* r = raft(id);
     if (r == nullptr || !node(id)->group(0)->error().empty()) continue;
@@ -73,12 +78,14 @@ CheckResult KvRun::check_convergence() {
     if (!fingerprint) {
       fingerprint = fp;
       applied = r->applied_index();
+      reference = position(id, *r);
     } else if (fp != *fingerprint || r->applied_index() != *applied) {
       c.ok = false;
-      absl::StrAppend(&c.detail, "node ", id, " applied ", r->applied_index(), " vs ", *applied,
-                      (fp != *fingerprint ? " with a different state; " : "; "));
+      absl::StrAppend(&c.detail, position(id, *r), " differs from ", reference,
+                      (fp != *fingerprint ? " in state; " : "; "));
     }
   }
+  if (!c.ok) absl::StrAppend(&c.detail, "leader ", position(leader(), *l));
   return c;
 }
 

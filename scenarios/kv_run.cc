@@ -299,6 +299,13 @@ ScenarioResult KvRun::run(const Nemesis& nemesis) {
   // The workload stops a little before the end so replicas can converge.
   sim_.at(end - seconds(2), "stop workload", [this] { workload_on_ = false; });
   sim_.run_until(end);
+  // Replicas converge once the last operations in flight settle: give them
+  // up to the liveness bound, then judge.
+  const TimePoint settle_by = end + config_.liveness_bound;
+  while (config_.check_convergence && !check_convergence().ok && sim_.now() < settle_by) {
+    sim_.run_for(milliseconds(50));
+  }
+  metric("convergence_wait_ms", to_seconds_f(sim_.now() - end) * 1000);
   ScenarioResult r;
   r.nodes = config_.nodes;
   judge(r);

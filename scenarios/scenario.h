@@ -35,6 +35,10 @@ struct ScenarioOptions {
   // Replaces the seed's own fault and workload choices (schedule.h); only
   // scenarios that record schedules accept one.
   std::shared_ptr<const RunSchedule> schedule;
+  std::string schedule_source;  // where the schedule came from, for the replay command
+  // Swarm scenarios: only plan the run — fill ScenarioResult::schedule with
+  // the faults the seed would inject (no workload) and return without running.
+  bool plan_only = false;
 };
 
 // Reads the parameters a scenario knows, and rejects the rest, with
@@ -88,6 +92,9 @@ struct ScenarioResult {
   Duration virtual_time{0};
   std::map<std::string, double> metrics;  // named figures for reports
   std::map<std::string, std::string> params;  // as given, for the replay command
+  std::optional<int> nodes_given;              // --nodes, when given
+  std::optional<Duration> duration_given;      // --duration, when given
+  std::string schedule_source;                 // --schedule, when given
   // For reports: what the nemesis did, who led when, and the client history
   // (null for scenarios without clients).
   std::vector<FaultWindow> faults;
@@ -107,6 +114,8 @@ struct Scenario {
   std::string description;  // one line, shown by `shoal sim list`
   int default_nodes = 3;
   Duration default_duration = seconds(30);
+  // Swarm scenarios record their choices as a schedule and accept one back.
+  bool records_schedule = false;
   std::function<ScenarioResult(const ScenarioOptions&)> run;
 };
 

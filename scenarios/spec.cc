@@ -474,6 +474,16 @@ ScenarioResult run_spec(const ScenarioSpec& spec, const ScenarioOptions& o) {
   const std::vector<chaos::Fault> faults =
       o.schedule ? o.schedule->faults
                  : chaos::generate_faults(swarm, spec.nemesis_start, c.duration, run.node_ids().size(), nemesis_rng);
+  if (o.plan_only) {
+    ScenarioResult planned;
+    auto schedule = std::make_shared<RunSchedule>();
+    schedule->scenario = spec.name;
+    schedule->seed = o.seed;
+    schedule->params = o.params;
+    schedule->faults = faults;
+    planned.schedule = std::move(schedule);
+    return planned;
+  }
   chaos::NemesisLimits limits;
   limits.clock_drift_max = c.raft.clock_drift_max;
   limits.damage_budget = (run.node_ids().size() - 1) / 2;
@@ -510,6 +520,7 @@ Scenario spec_scenario(std::string text, std::string source) {
   s.description = spec->description;
   s.default_nodes = spec->nodes;
   s.default_duration = spec->duration;
+  s.records_schedule = true;
   s.run = [text = std::move(text), source = std::move(source)](const ScenarioOptions& o) {
     auto parsed = parse_spec(text, source, o.params);
     if (!parsed.ok()) throw std::invalid_argument(std::string(parsed.status().message()));

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 
+#include "scenarios/schedule.h"
+#include "scenarios/shrink.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
 #include "tools/sim_output.h"
@@ -20,6 +22,8 @@ struct RunFlags {
   std::string trace_file;
   bool json = false;
   std::vector<std::string> params;
+  std::string schedule_file;  // --schedule: replay this schedule instead of the seed's choices
+  std::string record_file;    // --record: write the run's schedule here
 };
 
 std::string trace_line(const sim::TraceRecord& t) {
@@ -40,6 +44,29 @@ std::string options_from(const RunFlags& f, scenarios::ScenarioOptions* opts) {
     if (eq == std::string::npos || eq == 0) return "--param: '" + p + "' is not name=value";
     opts->params[p.substr(0, eq)] = p.substr(eq + 1);
   }
+  if (!f.schedule_file.empty()) {
+    auto schedule = scenarios::read_schedule_file(f.schedule_file);
+    if (!schedule.ok()) return "--schedule: " + std::string(schedule.status().message());
+    if (schedule->scenario != f.scenario || schedule->seed != f.seed) {
+      return "--schedule: " + f.schedule_file + " was recorded for --scenario " + schedule->scenario + " --seed " +
+             std::to_string(schedule->seed);
+    }
+    // The schedule's parameters shaped its run; they come with it.
+    if (f.params.empty()) opts->params = schedule->params;
+    if (opts->params != schedule->params) return "--schedule: the --param values differ from the schedule's";
+    opts->schedule = std::make_shared<scenarios::RunSchedule>(std::move(*schedule));
+    opts->schedule_source = f.schedule_file;
+  }
+  return "";
+}
+
+// Writes the run's recorded schedule to `path`; "" or what went wrong.
+std::string write_schedule(const scenarios::ScenarioResult& r, const std::string& path) {
+  if (!r.schedule) return "--record: scenario " + r.scenario + " records no schedule (only swarm scenarios do)";
+  std::ofstream out(path);
+  out << scenarios::schedule_to_json(*r.schedule);
+  out.close();
+  if (!out) return "--record: cannot write " + path;
   return "";
 }
 
@@ -70,8 +97,9 @@ int check_determinism(const scenarios::Scenario& s, scenarios::ScenarioOptions o
 }
 
 int run(const RunFlags& f) {
-  const scenarios::Scenario* s = scenarios::find_scenario(f.scenario);
-  if (s == nullptr) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
+  auto found = scenarios::load_scenario(f.scenario);
+  if (!found.ok()) return usage_error(std::string(found.status().message()));
+  const scenarios::Scenario* s = *found;
   scenarios::ScenarioOptions opts;
   if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
   std::unique_ptr<std::ofstream> trace;
@@ -89,6 +117,9 @@ int run(const RunFlags& f) {
   }
   const double wall = wall_seconds() - start;
   trace.reset();
+  if (!f.record_file.empty()) {
+    if (std::string err = write_schedule(r, f.record_file); !err.empty()) return usage_error(err);
+  }
   if (f.json) {
     std::cout << boost::json::serialize(render_json(r, wall)) << "\n";
   } else {
@@ -106,8 +137,9 @@ int run(const RunFlags& f) {
 // Replays one seed as a readable trace (every event up to --until) followed
 // by the checker verdicts.
 int replay(const RunFlags& f, const std::string& until_text) {
-  const scenarios::Scenario* s = scenarios::find_scenario(f.scenario);
-  if (s == nullptr) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
+  auto found = scenarios::load_scenario(f.scenario);
+  if (!found.ok()) return usage_error(std::string(found.status().message()));
+  const scenarios::Scenario* s = *found;
   std::optional<Duration> until;
   if (!until_text.empty()) {
     until = parse_duration(until_text);
@@ -127,6 +159,49 @@ int replay(const RunFlags& f, const std::string& until_text) {
   }
   std::cout << "----\n" << render_text(r, 0);
   return exit_code_for(r);
+}
+
+// Shrinks a failing seed to a small schedule, writes it, and prints the
+// command that replays it.
+int shrink(const RunFlags& f, const std::string& out_path, size_t runs_max) {
+  auto found = scenarios::load_scenario(f.scenario);
+  if (!found.ok()) return usage_error(std::string(found.status().message()));
+  const scenarios::Scenario* s = *found;
+  if (!f.schedule_file.empty()) return usage_error("--schedule: shrink starts from the seed's own run");
+  scenarios::ScenarioOptions opts;
+  if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
+  scenarios::ShrinkOptions so;
+  so.runs_max = runs_max;
+  so.progress = [](const std::string& line) { std::cout << "  " << line << std::endl; };
+  std::cout << "shrinking " << s->name << " seed " << f.seed << "\n";
+  const double start = wall_seconds();
+  scenarios::ShrinkReport rep;
+  try {
+    rep = scenarios::shrink_failure(*s, opts, so);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  }
+  if (!rep.error.empty()) {
+    std::cout << rep.error << "\n";
+    return kExitCheckFailed;
+  }
+  const std::string path = !out_path.empty() ? out_path : "shrunk-" + std::to_string(f.seed) + ".schedule.json";
+  std::ofstream out(path);
+  out << scenarios::schedule_to_json(rep.shrunk);
+  out.close();
+  if (!out) return usage_error("--out: cannot write " + path);
+  std::cout << "failing check: " << rep.target << "\n"
+            << "faults: " << rep.original.faults.size() << " -> " << rep.shrunk.faults.size()
+            << "   operations: " << rep.original.operation_count() << " -> " << rep.shrunk.operation_count()
+            << "   runs: " << rep.runs << "   wall: " << wall_seconds() - start << "s\n"
+            << "shrunk faults:\n"
+            << (rep.shrunk.faults.empty() ? std::string("  (none: the workload alone fails)\n")
+                                          : scenarios::describe_faults(rep.shrunk.faults));
+  std::cout << "verdict: " << rep.target << ": " << rep.verdict << "\n";
+  std::cout << "schedule: " << path << "\n"
+            << "replay: ./tools/shoal sim run --scenario " << s->name << " --seed " << f.seed
+            << " --schedule " << path << "\n";
+  return kExitPass;
 }
 
 int list() {
@@ -152,6 +227,9 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   r->add_option("--trace", flags->trace_file, "write a readable trace of every event to FILE");
   r->add_flag("--json", flags->json, "print the result as JSON");
   r->add_option("--param", flags->params, "a scenario parameter, name=value (repeatable)");
+  r->add_option("--schedule", flags->schedule_file,
+                "run this recorded or shrunk schedule (faults and workload) instead of the seed's own choices");
+  r->add_option("--record", flags->record_file, "write the run's schedule (faults and workload) to FILE");
   set_action(*r, [flags] { return run(*flags); });
   auto rflags = std::make_shared<RunFlags>();
   auto until = std::make_shared<std::string>();
@@ -161,8 +239,21 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   rp->add_option("--nodes", rflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
   rp->add_option("--duration", rflags->duration, "virtual run time (as in the run)");
   rp->add_option("--param", rflags->params, "scenario parameters (as in the run)");
+  rp->add_option("--schedule", rflags->schedule_file, "the schedule the run used, if any");
   rp->add_option("--until", *until, "stop printing events after this virtual time, e.g. 12.5s");
   set_action(*rp, [rflags, until] { return replay(*rflags, *until); });
+  auto sflags = std::make_shared<RunFlags>();
+  auto out = std::make_shared<std::string>();
+  auto runs_max = std::make_shared<size_t>(400);
+  CLI::App* sh = sim.add_subcommand("shrink", "reduce a failing seed to the smallest schedule that still fails");
+  sh->add_option("--scenario", sflags->scenario, "scenario name or spec file")->required();
+  sh->add_option("--seed", sflags->seed, "the failing seed")->required();
+  sh->add_option("--nodes", sflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
+  sh->add_option("--duration", sflags->duration, "virtual run time (as in the run)");
+  sh->add_option("--param", sflags->params, "scenario parameters (as in the run)");
+  sh->add_option("--out", *out, "where to write the shrunk schedule (default shrunk-SEED.schedule.json)");
+  sh->add_option("--runs-max", *runs_max, "candidate runs at most")->capture_default_str()->check(CLI::Range(2, 100000));
+  set_action(*sh, [sflags, out, runs_max] { return shrink(*sflags, *out, *runs_max); });
   CLI::App* l = sim.add_subcommand("list", "list the scenario catalogue");
   set_action(*l, [] { return list(); });
 });

@@ -31,6 +31,7 @@ struct SweepFlags {
   std::string shard;
   std::string timeout = "300s";
   std::vector<std::string> params;
+  size_t max_failures = 0;  // stop starting seeds after this many failures (0: never)
 };
 
 struct Job {
@@ -133,10 +134,13 @@ int sweep(const SweepFlags& f) {
     }
   }
   std::vector<std::string> names;
-  for (const auto& s : scenarios::catalogue()) {
-    if (f.scenario == "all" || s.name == f.scenario) names.push_back(s.name);
+  if (f.scenario == "all") {
+    for (const auto& s : scenarios::catalogue()) names.push_back(s.name);
+  } else {
+    auto found = scenarios::load_scenario(f.scenario);
+    if (!found.ok()) return usage_error(std::string(found.status().message()));
+    names.push_back((*found)->name);
   }
-  if (names.empty()) return usage_error("unknown scenario '" + f.scenario + "' (see `shoal sim list`)");
   std::deque<Job> pending;
   uint64_t k = 0;
   for (const auto& n : names) {
@@ -152,6 +156,7 @@ int sweep(const SweepFlags& f) {
   size_t done = 0;
   const double start = wall_seconds();
   while (!pending.empty() || !running.empty()) {
+    if (f.max_failures > 0 && failures.size() >= f.max_failures) pending.clear();
     while (!pending.empty() && static_cast<int>(running.size()) < jobs) {
       running.push_back(spawn(exe, pending.front(), f.params));
       pending.pop_front();
@@ -189,8 +194,9 @@ int sweep(const SweepFlags& f) {
   std::string param_args;
   for (const auto& p : f.params) param_args += " --param " + p;
   const double wall = wall_seconds() - start;
-  std::printf("%zu seeds in %.1fs (%.0f seeds/hour), %zu failed\n", total, wall,
-              wall > 0 ? static_cast<double>(total) / wall * 3600 : 0, failures.size());
+  std::printf("%zu seeds in %.1fs (%.0f seeds/hour), %zu failed\n", done, wall,
+              wall > 0 ? static_cast<double>(done) / wall * 3600 : 0, failures.size());
+  if (done < total) std::printf("stopped after %zu failures; %zu seeds not run\n", failures.size(), total - done);
   for (const auto& fl : failures) {
     std::printf("  FAILED %-20s seed %-8llu exit %d  %s\n         replay: ./tools/shoal sim run --scenario %s --seed %llu%s\n",
                 fl.job.scenario.c_str(), static_cast<unsigned long long>(fl.job.seed), fl.exit_code,
@@ -210,6 +216,7 @@ CommandRegistration reg("sim-sweep", [](CLI::App& root) {
   s->add_option("--shard", f->shard, "I/N: run only every N-th job, starting at I");
   s->add_option("--timeout", f->timeout, "kill a seed that runs longer than this")->capture_default_str();
   s->add_option("--param", f->params, "a scenario parameter name=value, passed to every run (repeatable)");
+  s->add_option("--max-failures", f->max_failures, "stop starting new seeds after this many failures (0: run all)");
   set_action(*s, [f] { return sweep(*f); });
 });
 

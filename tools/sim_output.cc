@@ -14,13 +14,12 @@ int exit_code_for(const scenarios::ScenarioResult& r) {
 }
 
 std::string replay_command(const scenarios::ScenarioResult& r) {
-  return "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed) +
-         " --nodes " + std::to_string(r.nodes) + " --duration " +
-         format_duration(r.virtual_time) + [&] {
-           std::string p;
-           for (const auto& [k, v] : r.params) p += " --param " + k + "=" + v;
-           return p;
-         }();
+  std::string c = "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed);
+  if (r.nodes_given) c += " --nodes " + std::to_string(*r.nodes_given);
+  if (r.duration_given) c += " --duration " + format_duration(*r.duration_given);
+  for (const auto& [k, v] : r.params) c += " --param " + k + "=" + v;
+  if (!r.schedule_source.empty()) c += " --schedule " + r.schedule_source;
+  return c;
 }
 
 static std::string hex(uint64_t v) {
@@ -39,6 +38,7 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds)
     if (!c.detail.empty()) out << ": " << c.detail;
     out << "\n";
   };
+  for (const auto& n : r.notes) out << "  " << n << "\n";
   for (const auto& c : r.checks) line(c);
   line(r.liveness);
   out << "  messages sent " << r.stats.messages_sent << ", delivered " << r.stats.messages_delivered

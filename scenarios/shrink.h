@@ -1,0 +1,46 @@
+// Shrinking a failing run to a small schedule that still fails the same way.
+//
+// The seed's run is recorded as an explicit schedule (faults plus each
+// client's operations, schedule.h); the shrinker then searches for a smaller
+// schedule under which the same checker still fails:
+//   1. faults: delta debugging (Zeller's ddmin) removes chunks of faults,
+//      halving the chunk size down to single faults;
+//   2. each remaining fault's length is halved while the failure holds
+//      (RapidCheck-style shrinking of one value towards its minimum);
+//   3. the workload: whole clients are dropped, each client's script is cut
+//      to its shortest failing prefix, then ddmin removes chunks of
+//      operations (not for liveness failures, which fewer operations fake).
+// Every candidate is a full deterministic run of (scenario, seed, schedule),
+// so the result replays with `shoal sim run --schedule FILE`. Each runs in a
+// child process: a run that trips an engine assertion is a failure too
+// ("crash: Assertion ... failed"), and it must not take the shrinker down.
+// When the seed's own run crashes, no workload was recorded; the faults are
+// then shrunk with the clients choosing from the seed as they did.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "scenarios/scenario.h"
+#include "scenarios/schedule.h"
+
+namespace shoal::scenarios {
+
+struct ShrinkOptions {
+  size_t runs_max = 400;  // candidate runs in all
+  std::function<void(const std::string&)> progress;  // one line per accepted step
+};
+
+struct ShrinkReport {
+  std::string error;   // set when there was nothing to shrink, and why
+  std::string target;  // the check whose failure is preserved
+  RunSchedule original;
+  RunSchedule shrunk;
+  size_t runs = 0;
+  std::string verdict;  // the target's detail in the shrunk schedule's run
+};
+
+// opts.schedule must be empty: the seed's own run is the starting point.
+ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, const ShrinkOptions& options);
+
+}  // namespace shoal::scenarios
