@@ -100,12 +100,12 @@ int run(const RunFlags& f) {
   const double wall = wall_seconds() - start;
   trace.reset();
   if (f.json) {
-    std::cout << boost::json::serialize(render_json(r, wall)) << "\n";
+    std::cout << boost::json::serialize(render_json(r, opts, wall)) << "\n";
   } else {
-    std::cout << render_text(r, wall);
+    std::cout << render_text(r, opts, wall);
   }
   if (!f.report_dir.empty()) {
-    const auto info = run_report_info(r, wall, f.trace_file.empty() ? "trace.txt" : "");
+    const auto info = run_report_info(r, opts, wall, f.trace_file.empty() ? "trace.txt" : "");
     if (absl::Status s = reports::write_run_report(f.report_dir, r, info); !s.ok()) {
       return usage_error("--report: " + std::string(s.message()));
     }
@@ -141,7 +141,7 @@ int replay(const RunFlags& f, const std::string& until_text) {
   } catch (const std::invalid_argument& e) {
     return usage_error(e.what());
   }
-  std::cout << "----\n" << render_text(r, 0);
+  std::cout << "----\n" << render_text(r, opts, 0);
   return exit_code_for(r);
 }
 

@@ -6,22 +6,21 @@
 
 namespace shoal::tools {
 
-std::string replay_command(const scenarios::ScenarioResult& r) {
-  return "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed) +
-         " --nodes " + std::to_string(r.nodes) + " --duration " +
-         format_duration(r.virtual_time) + [&] {
-           std::string p;
-           for (const auto& [k, v] : r.params) p += " --param " + k + "=" + v;
-           return p;
-         }();
+std::string replay_command(const scenarios::ScenarioResult& r, const scenarios::ScenarioOptions& opts) {
+  std::string command = "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed) +
+                        " --nodes " + std::to_string(r.nodes);
+  if (opts.duration) command += " --duration " + format_duration(*opts.duration);
+  for (const auto& [k, v] : r.params) command += " --param " + k + "=" + v;
+  return command;
 }
 
-reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
-                                       std::string trace_file) {
-  return {SHOAL_COMMIT, replay_command(r), wall_seconds, std::move(trace_file)};
+reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, const scenarios::ScenarioOptions& opts,
+                                       double wall_seconds, std::string trace_file) {
+  return {SHOAL_COMMIT, replay_command(r, opts), wall_seconds, std::move(trace_file)};
 }
 
-std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds) {
+std::string render_text(const scenarios::ScenarioResult& r, const scenarios::ScenarioOptions& opts,
+                        double wall_seconds) {
   std::ostringstream out;
   out << "scenario " << r.scenario << "  seed " << r.seed << "  nodes " << r.nodes << "  virtual "
       << format_duration(r.virtual_time) << "  events " << r.stats.events << "  wall "
@@ -43,12 +42,13 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds)
   }
   out << "  trace hash " << reports::trace_hash_hex(r.trace_hash) << "\n";
   out << reports::verdict_text(r) << "\n";
-  if (!r.passed()) out << "replay: " << replay_command(r) << "\n";
+  if (!r.passed()) out << "replay: " << replay_command(r, opts) << "\n";
   return out.str();
 }
 
-boost::json::object render_json(const scenarios::ScenarioResult& r, double wall_seconds) {
-  return reports::run_result_json(r, run_report_info(r, wall_seconds, ""));
+boost::json::object render_json(const scenarios::ScenarioResult& r, const scenarios::ScenarioOptions& opts,
+                                double wall_seconds) {
+  return reports::run_result_json(r, run_report_info(r, opts, wall_seconds, ""));
 }
 
 }  // namespace shoal::tools
