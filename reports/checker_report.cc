@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "reports/report_files.h"
 
 namespace shoal::reports {
 namespace {
@@ -27,30 +28,6 @@ struct Bar {
   size_t index;
   Role role;
 };
-
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 // The blocking operation, then the rest of the window (which includes the
 // prefix's operations that overlap it), up to kReportBarsMax.
@@ -114,14 +91,14 @@ void draw_bar(std::ostream& out, const History& h, const Bar& b, const TimeRange
   const int y = kAxisHeight + row * kRowHeight + (kRowHeight - kBarHeight) / 2;
   const std::string label = label_of(h, b.index);
   const double label_width = kCharWidth * double(label.size()) + 6;
-  out << "<g class=\"" << cls << (o.effect_unknown() ? " open" : "") << "\"><title>" << escape(label)
+  out << "<g class=\"" << cls << (o.effect_unknown() ? " open" : "") << "\"><title>" << html_escape(label)
       << (o.source_line ? " (line " + std::to_string(o.source_line) + ")" : "") << "</title>"
       << "<rect x=\"" << x0 << "\" y=\"" << y << "\" width=\"" << x1 - x0 << "\" height=\"" << kBarHeight
       << "\" rx=\"3\"/>";
   if (label_width <= x1 - x0) {
-    out << "<text x=\"" << x0 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\">" << escape(label) << "</text>";
+    out << "<text x=\"" << x0 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\">" << html_escape(label) << "</text>";
   } else if (x1 + label_width <= next_x0) {
-    out << "<text x=\"" << x1 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\" class=\"outside\">" << escape(label)
+    out << "<text x=\"" << x1 + 3 << "\" y=\"" << y + kBarHeight - 4 << "\" class=\"outside\">" << html_escape(label)
         << "</text>";
   }
   out << "</g>\n";
@@ -156,7 +133,7 @@ void draw_plot(std::ostream& out, const History& h, const std::vector<Bar>& bars
 void table_row(std::ostream& out, const History& h, size_t i, const std::string& role) {
   const Operation& o = h[i];
   out << "<tr class=\"" << role << "\"><td>" << role << "</td><td>#" << i << "</td><td>" << o.process << "</td><td>"
-      << escape(check::describe(o)) << "</td><td>" << o.invoke_ns << "</td><td>"
+      << html_escape(check::describe(o)) << "</td><td>" << o.invoke_ns << "</td><td>"
       << (o.effect_unknown() ? std::string("open") : std::to_string(o.complete_ns)) << "</td><td>"
       << (o.source_line ? std::to_string(o.source_line) : "") << "</td></tr>\n";
 }
@@ -174,7 +151,7 @@ void draw_tables(std::ostream& out, const History& h, const FailingWindow& w) {
          "<th>operation</th><th>invoked</th><th>completed</th><th>line</th></tr>\n";
   const size_t first = w.prefix.size() > kReportPrefixRowsMax ? w.prefix.size() - kReportPrefixRowsMax : 0;
   for (size_t k = first; k < w.prefix.size(); ++k) table_row(out, h, w.prefix[k], "prefix");
-  out << "</table>\n<p>After the prefix the value is <code>" << escape(check::describe(w.state_after_prefix))
+  out << "</table>\n<p>After the prefix the value is <code>" << html_escape(check::describe(w.state_after_prefix))
       << "</code>.</p>\n";
 }
 
@@ -196,8 +173,8 @@ std::string render_linearizability_window_html(const History& history, const che
                                                const std::string& title) {
   const FailingWindow& w = *result.failure;
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << escape(title) << "</title>" << kStyle
-      << "</head><body>\n<h1>" << escape(title) << "</h1>\n<p>" << escape(result.message) << "</p>\n"
+  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << html_escape(title) << "</title>" << kStyle
+      << "</head><body>\n<h1>" << html_escape(title) << "</h1>\n<p>" << html_escape(result.message) << "</p>\n"
       << "<p>Red: the operation whose completion no order of the others can reach. Amber: operations pending "
          "with it that could not be placed. Grey: operations of the linearizable prefix that overlap it. Dashed: "
          "outcome unknown, open to the end. Times are as recorded (nanoseconds, or line numbers for Jepsen "
@@ -211,13 +188,10 @@ std::string render_linearizability_window_html(const History& history, const che
 absl::StatusOr<std::string> write_linearizability_window_html(const std::string& dir, const std::string& name,
                                                               const History& history,
                                                               const check::LinearizabilityResult& result) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::InvalidArgumentError(dir + ": cannot create the report directory: " + ec.message());
+  if (absl::Status s = make_report_dir(dir); !s.ok()) return s;
   const std::string path = (std::filesystem::path(dir) / (name + ".linearizability.html")).string();
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << render_linearizability_window_html(history, result, "Not linearizable: " + name);
-  if (!out.flush()) return absl::InvalidArgumentError(path + ": cannot write");
+  const std::string page = render_linearizability_window_html(history, result, "Not linearizable: " + name);
+  if (absl::Status s = write_report_file(path, page); !s.ok()) return s;
   return path;
 }
 

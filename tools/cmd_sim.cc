@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 
+#include "reports/report_files.h"
+#include "reports/run_report.h"
 #include "scenarios/schedule.h"
 #include "scenarios/shrink.h"
 #include "tools/cli_util.h"
@@ -20,6 +22,7 @@ struct RunFlags {
   std::string duration;
   bool check_determinism = false;
   std::string trace_file;
+  std::string report_dir;
   bool json = false;
   std::vector<std::string> params;
   std::string schedule_file;  // --schedule: replay this schedule instead of the seed's choices
@@ -102,10 +105,17 @@ int run(const RunFlags& f) {
   const scenarios::Scenario* s = *found;
   scenarios::ScenarioOptions opts;
   if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
+  // A report keeps the run's trace beside it unless --trace asks for it elsewhere.
+  std::string trace_file = f.trace_file;
+  if (!f.report_dir.empty() && trace_file.empty()) {
+    absl::Status s = reports::make_report_dir(f.report_dir);
+    if (!s.ok()) return usage_error("--report: " + std::string(s.message()));
+    trace_file = f.report_dir + "/trace.txt";
+  }
   std::unique_ptr<std::ofstream> trace;
-  if (!f.trace_file.empty()) {
-    trace = std::make_unique<std::ofstream>(f.trace_file);
-    if (!*trace) return usage_error("--trace: cannot write " + f.trace_file);
+  if (!trace_file.empty()) {
+    trace = std::make_unique<std::ofstream>(trace_file);
+    if (!*trace) return usage_error("--trace: cannot write " + trace_file);
     opts.tracer = [t = trace.get()](const sim::TraceRecord& r) { *t << trace_line(r) << '\n'; };
   }
   const double start = wall_seconds();
@@ -124,6 +134,12 @@ int run(const RunFlags& f) {
     std::cout << boost::json::serialize(render_json(r, wall)) << "\n";
   } else {
     std::cout << render_text(r, wall);
+  }
+  if (!f.report_dir.empty()) {
+    const auto info = run_report_info(r, wall, f.trace_file.empty() ? "trace.txt" : "");
+    if (absl::Status s = reports::write_run_report(f.report_dir, r, info); !s.ok()) {
+      return usage_error("--report: " + std::string(s.message()));
+    }
   }
   const int code = exit_code_for(r);
   if (f.check_determinism) {
@@ -225,6 +241,9 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   r->add_flag("--check-determinism", flags->check_determinism,
               "run the seed again and compare trace hashes (exit 4 on mismatch)");
   r->add_option("--trace", flags->trace_file, "write a readable trace of every event to FILE");
+  r->add_option("--report", flags->report_dir,
+                "write a report to DIR: index.html, summary.md, result.json, history.jsonl and, unless --trace "
+                "names another file, trace.txt");
   r->add_flag("--json", flags->json, "print the result as JSON");
   r->add_option("--param", flags->params, "a scenario parameter, name=value (repeatable)");
   r->add_option("--schedule", flags->schedule_file,

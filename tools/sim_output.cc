@@ -1,17 +1,10 @@
 #include "tools/sim_output.h"
 
-#include <cstdio>
 #include <sstream>
 
-#include "tools/command.h"
+#include "reports/run_result_json.h"
 
 namespace shoal::tools {
-
-int exit_code_for(const scenarios::ScenarioResult& r) {
-  if (!r.safe()) return kExitCheckFailed;
-  if (!r.liveness.ok) return kExitLiveness;
-  return kExitPass;
-}
 
 std::string replay_command(const scenarios::ScenarioResult& r) {
   std::string c = "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed);
@@ -22,10 +15,9 @@ std::string replay_command(const scenarios::ScenarioResult& r) {
   return c;
 }
 
-static std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
+reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
+                                       std::string trace_file) {
+  return {SHOAL_COMMIT, replay_command(r), wall_seconds, std::move(trace_file)};
 }
 
 std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds) {
@@ -49,35 +41,14 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds)
     for (const auto& [k, v] : r.metrics) out << " " << k << "=" << v;
     out << "\n";
   }
-  out << "  trace hash " << hex(r.trace_hash) << "\n";
-  out << (r.passed() ? "PASS" : !r.safe() ? "FAIL (safety)" : "FAIL (liveness)") << "\n";
+  out << "  trace hash " << reports::trace_hash_hex(r.trace_hash) << "\n";
+  out << reports::verdict_text(r) << "\n";
   if (!r.passed()) out << "replay: " << replay_command(r) << "\n";
   return out.str();
 }
 
 boost::json::object render_json(const scenarios::ScenarioResult& r, double wall_seconds) {
-  boost::json::object o;
-  o["scenario"] = r.scenario;
-  o["seed"] = r.seed;
-  o["nodes"] = r.nodes;
-  o["passed"] = r.passed();
-  o["exit_code"] = exit_code_for(r);
-  o["trace_hash"] = hex(r.trace_hash);
-  o["virtual_seconds"] = to_seconds_f(r.virtual_time);
-  o["wall_seconds"] = wall_seconds;
-  o["events"] = r.stats.events;
-  boost::json::array checks;
-  auto add = [&](const scenarios::CheckResult& c) {
-    checks.push_back(boost::json::object{{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
-  };
-  for (const auto& c : r.checks) add(c);
-  add(r.liveness);
-  o["checks"] = std::move(checks);
-  boost::json::object metrics;
-  for (const auto& [k, v] : r.metrics) metrics[k] = v;
-  o["metrics"] = std::move(metrics);
-  o["replay"] = replay_command(r);
-  return o;
+  return reports::run_result_json(r, run_report_info(r, wall_seconds, ""));
 }
 
 }  // namespace shoal::tools

@@ -18,6 +18,16 @@ a=$("$shoal" sim run --seed 9 --json | grep -o '"trace_hash":"[0-9a-f]*"')
 b=$("$shoal" sim run --seed 9 --json | grep -o '"trace_hash":"[0-9a-f]*"')
 [ "$a" = "$b" ] || fail "one seed gave two hashes: $a $b"
 
+# The replay command a run names reproduces it (same trace hash), whether or
+# not --duration was given: a scenario's quiet tail runs past its duration.
+for given in "" "--duration 10s"; do
+  "$shoal" sim run --scenario leader-failover --seed 3 $given --json > "$tmp/lf.json" || fail "leader-failover failed"
+  replay=$(grep -o '"replay":"[^"]*"' "$tmp/lf.json" | cut -d'"' -f4)
+  want=$(grep -o '"trace_hash":"[0-9a-f]*"' "$tmp/lf.json")
+  got=$("$shoal" ${replay#./tools/shoal } --json | grep -o '"trace_hash":"[0-9a-f]*"')
+  [ "$got" = "$want" ] || fail "'$replay' gave $got, the run $want"
+done
+
 "$shoal" sim run --param claimed_recovery_bound=1ms >/dev/null; [ $? -eq 1 ] || fail "a failing checker must exit 1"
 for bad in "--seed x" "--scenario nope" "--duration 5q" "--param nonsense" "--param nope=1" "--nodes 0" "--bogus"; do
   err=$("$shoal" sim run $bad 2>&1 >/dev/null); rc=$?
