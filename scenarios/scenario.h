@@ -114,9 +114,9 @@ struct Scenario {
   std::string description;  // one line, shown by `shoal sim list`
   int default_nodes = 3;
   Duration default_duration = seconds(30);
+  std::function<ScenarioResult(const ScenarioOptions&)> run;
   // Swarm scenarios record their choices as a schedule and accept one back.
   bool records_schedule = false;
-  std::function<ScenarioResult(const ScenarioOptions&)> run;
 };
 
 // Every scenario, in catalogue order.

@@ -32,7 +32,9 @@ struct SweepFlags {
   std::string timeout = "300s";
   std::vector<std::string> params;
   size_t max_failures = 0;  // stop starting seeds after this many failures (0: never)
+  std::string report_dir;   // keep a report of each failure under it
 };
+
 
 struct Job {
   std::string scenario;
@@ -47,6 +49,9 @@ struct Running {
   double started;
 };
 
+// Reports kept at most per sweep (each is a full re-run of the seed).
+constexpr size_t kReportsKeptMax = 20;
+
 struct Failure {
   Job job;
   int exit_code;
@@ -59,7 +64,8 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "shoal";
 }
 
-Running spawn(const std::string& exe, const Job& job, const std::vector<std::string>& params) {
+Running spawn(const std::string& exe, const Job& job, const std::vector<std::string>& params,
+              const std::string& report_dir = "") {
   int pipefd[2];
   if (::pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();
@@ -70,6 +76,10 @@ Running spawn(const std::string& exe, const Job& job, const std::vector<std::str
     ::close(pipefd[1]);
     const std::string seed = std::to_string(job.seed);
     std::vector<std::string> args = {exe, "sim", "run", "--scenario", job.scenario, "--seed", seed, "--json"};
+    if (!report_dir.empty()) {
+      args.push_back("--report");
+      args.push_back(report_dir);
+    }
     for (const auto& p : params) {
       args.push_back("--param");
       args.push_back(p);
@@ -95,6 +105,26 @@ std::string summarise(const std::string& json_text) {
     if (!o.at("ok").as_bool()) s += std::string(o.at("name").as_string().c_str()) + "; ";
   }
   return s.empty() ? "?" : s;
+}
+
+// Runs one failed seed again (deterministically the same run) with --report,
+// and returns the report's directory, or why there is none.
+std::string keep_report(const std::string& exe, const Job& job, const std::vector<std::string>& params,
+                        const std::string& root) {
+  std::string name = job.scenario;
+  for (char& c : name) {
+    if (c == '/' || c == '.') c = '_';
+  }
+  const std::string dir = root + "/" + name + "-" + std::to_string(job.seed);
+  Running r = spawn(exe, job, params, dir);
+  char buf[8192];
+  while (::read(r.fd, buf, sizeof buf) > 0) {
+  }
+  ::close(r.fd);
+  int status = 0;
+  ::waitpid(r.pid, &status, 0);
+  if (WIFSIGNALED(status)) return dir + " (the run crashed before its report; the trace is there)";
+  return dir;
 }
 
 void progress(size_t done, size_t total, size_t failed, double start) {
@@ -197,11 +227,15 @@ int sweep(const SweepFlags& f) {
   std::printf("%zu seeds in %.1fs (%.0f seeds/hour), %zu failed\n", done, wall,
               wall > 0 ? static_cast<double>(done) / wall * 3600 : 0, failures.size());
   if (done < total) std::printf("stopped after %zu failures; %zu seeds not run\n", failures.size(), total - done);
-  for (const auto& fl : failures) {
+  for (size_t i = 0; i < failures.size(); ++i) {
+    const Failure& fl = failures[i];
     std::printf("  FAILED %-20s seed %-8llu exit %d  %s\n         replay: ./tools/shoal sim run --scenario %s --seed %llu%s\n",
                 fl.job.scenario.c_str(), static_cast<unsigned long long>(fl.job.seed), fl.exit_code,
                 fl.summary.c_str(), fl.job.scenario.c_str(), static_cast<unsigned long long>(fl.job.seed),
                 param_args.c_str());
+    if (!f.report_dir.empty() && i < kReportsKeptMax) {
+      std::printf("         report: %s\n", keep_report(exe, fl.job, f.params, f.report_dir).c_str());
+    }
   }
   return failures.empty() ? kExitPass : kExitCheckFailed;
 }
@@ -216,6 +250,8 @@ CommandRegistration reg("sim-sweep", [](CLI::App& root) {
   s->add_option("--shard", f->shard, "I/N: run only every N-th job, starting at I");
   s->add_option("--timeout", f->timeout, "kill a seed that runs longer than this")->capture_default_str();
   s->add_option("--param", f->params, "a scenario parameter name=value, passed to every run (repeatable)");
+  s->add_option("--report-dir", f->report_dir,
+                "keep a report (index.html, result.json, trace...) of each failing seed under DIR");
   s->add_option("--max-failures", f->max_failures, "stop starting new seeds after this many failures (0: run all)");
   set_action(*s, [f] { return sweep(*f); });
 });
