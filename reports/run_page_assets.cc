@@ -190,7 +190,7 @@ window.onerror = function (message, source, line) {
     frame(svg, height);
     var max = 1;
     tp.ok.forEach(function (v, i) { max = Math.max(max, v + tp.other[i]); });
-    var marks = ticks(0, max, 5);
+    var marks = ticks(0, max, 5).filter(Number.isInteger);
     var yMax = Math.max(max, marks[marks.length - 1]);
     function yOf(v) { return bottom - v / yMax * (bottom - top); }
     shadeFaults(svg, top, bottom);
