@@ -42,6 +42,12 @@ void write_checks(std::ostream& out, const scenarios::ScenarioResult& r, const R
         << (c.ok ? "ok" : "FAILED") << "</td><td>" << html_escape(c.detail) << "</td></tr>\n";
   }
   out << "</table>\n<h2>Replay</h2>\n<pre class=\"replay\">" << html_escape(info.replay_command) << "</pre>\n";
+  if (!r.notes.empty()) {
+    // How the seed set the run up: the swarm's fault kinds and the knobs.
+    out << "<h2>Setup</h2>\n<pre class=\"replay\">";
+    for (const auto& n : r.notes) out << html_escape(n) << "\n";
+    out << "</pre>\n";
+  }
 }
 
 void write_plots(std::ostream& out) {

@@ -67,6 +67,9 @@ boost::json::object run_result_json(const scenarios::ScenarioResult& r, const Ru
   boost::json::object params;
   for (const auto& [k, v] : r.params) params[k] = v;
   o["params"] = std::move(params);
+  boost::json::array notes;
+  for (const auto& n : r.notes) notes.emplace_back(n);
+  o["setup"] = std::move(notes);
   boost::json::array checks;
   for (const scenarios::CheckResult& c : all_checks(r)) {
     checks.push_back(boost::json::object{{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});

@@ -61,6 +61,7 @@ ScenarioResult synthetic_result() {
   r.virtual_time = seconds(20);
   r.metrics = {{"failovers", 2}, {"write_recovery_max_ms", 850.5}};
   r.params = {{"clients", "4"}};
+  r.notes = {"swarm: intensity high, kinds kill-one", "knobs: election_timeout_min=0.200000s"};
   r.faults = {{at_ms(5000), at_ms(8000), "partition", "{n1} | {n2 n3}"}, {at_ms(12000), at_ms(12000), "kill", "n1"}};
   r.roles = {{1, at_ms(0), at_ms(12000), "leader", 1},    {1, at_ms(12000), at_ms(15000), "down", 1},
              {1, at_ms(15000), at_ms(20000), "follower", 2}, {2, at_ms(0), at_ms(12300), "follower", 1},
@@ -125,6 +126,8 @@ TEST(RunReport, ResultJsonHoldsTheRun) {
   EXPECT_EQ(o.at("virtual_seconds").to_number<double>(), 20.0);
   EXPECT_EQ(o.at("wall_seconds").to_number<double>(), 1.5);
   EXPECT_EQ(text(o.at("params").at("clients")), "4");
+  ASSERT_EQ(o.at("setup").as_array().size(), 2u);
+  EXPECT_EQ(text(o.at("setup").as_array()[0]), "swarm: intensity high, kinds kill-one");
   const auto& checks = o.at("checks").as_array();
   ASSERT_EQ(checks.size(), 3u);
   EXPECT_FALSE(checks[1].at("ok").as_bool());
@@ -172,6 +175,8 @@ TEST(RunReport, PageEmbedsTheDataWhereNoDetailCanBreakOut) {
     EXPECT_NE(html.find(std::string("data-plot=\"") + plot + "\""), std::string::npos) << plot;
   }
   EXPECT_NE(html.find("document.body.dataset.rendered"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Setup</h2>"), std::string::npos);
+  EXPECT_NE(html.find("swarm: intensity high, kinds kill-one"), std::string::npos);
 }
 
 TEST(RunReport, PageIsSelfContained) {
