@@ -1,7 +1,10 @@
 #include "scenarios/shrink.h"
 
 #include <algorithm>
+#include <chrono>
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,7 +39,7 @@ std::string one_line(std::string s) {
 
 // Runs in a forked child that reports through a pipe: "check\tNAME\tDETAIL"
 // lines (safety before liveness), then "schedule\tJSON".
-Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
+Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int timeout_seconds) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::cout.flush();
@@ -62,11 +65,29 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
   ::close(fds[1]);
   std::string text;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  // A broken engine may loop forever; such a run is a failure of its own kind.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  bool timed_out = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fds[0], POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) == 0) {
+      timed_out = true;
+      break;
+    }
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
   ::close(fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
   Outcome o;
+  if (timed_out) {
+    o.failed.emplace_back("timeout", "the run did not finish within " + std::to_string(timeout_seconds) + "s");
+    return o;
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     // The signature of a crash: the assertion text without its location.
     std::string what = "crash";
@@ -91,8 +112,10 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
   return o;
 }
 
-// ddmin over `items`: returns a subset (order kept) for which fails() holds,
-// 1-minimal when the budget allows. Granularity stops at `granularity_max`.
+// ddmin over `items` (Zeller and Hildebrandt, 2002): tries each chunk alone,
+// then the rest without each chunk, refining the chunks when neither fails.
+// Returns a subset (order kept) for which fails() holds, 1-minimal when the
+// budget allows. Granularity stops at `granularity_max`.
 template <typename T>
 std::vector<T> ddmin(std::vector<T> items, const std::function<bool(const std::vector<T>&)>& fails,
                      const std::function<bool()>& budget_left, size_t granularity_max) {
@@ -101,6 +124,19 @@ std::vector<T> ddmin(std::vector<T> items, const std::function<bool(const std::v
   while (items.size() >= 2 && budget_left()) {
     const size_t chunk = (items.size() + n - 1) / n;
     bool reduced = false;
+    // A chunk alone may fail: the biggest step down.
+    for (size_t start = 0; start < items.size() && budget_left() && n > 2; start += chunk) {
+      std::vector<T> alone(items.begin() + static_cast<std::ptrdiff_t>(start),
+                           items.begin() + static_cast<std::ptrdiff_t>(std::min(start + chunk, items.size())));
+      if (fails(alone)) {
+        items = std::move(alone);
+        n = 2;
+        reduced = true;
+        break;
+      }
+    }
+    if (reduced) continue;
+    // Else the rest without a chunk.
     for (size_t start = 0; start < items.size() && budget_left(); start += chunk) {
       std::vector<T> rest(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(start));
       rest.insert(rest.end(), items.begin() + static_cast<std::ptrdiff_t>(std::min(start + chunk, items.size())),
@@ -130,7 +166,7 @@ ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, cons
     report.error = scenario.name + " records no schedule; only swarm scenarios (chaos-*, spec files) shrink";
     return report;
   }
-  const Outcome first = run_isolated(scenario, opts);
+  const Outcome first = run_isolated(scenario, opts, options.run_timeout_seconds);
   report.runs = 1;
   if (first.failed.empty()) {
     report.error = absl::StrCat("seed ", opts.seed, " of ", scenario.name, " passes: nothing to shrink");
@@ -152,7 +188,7 @@ ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, cons
   auto fails = [&](const RunSchedule& candidate) {
     ScenarioOptions o = opts;
     o.schedule = std::make_shared<RunSchedule>(candidate);
-    const Outcome r = run_isolated(scenario, o);
+    const Outcome r = run_isolated(scenario, o, options.run_timeout_seconds);
     ++report.runs;
     const std::string* detail = r.detail_of(report.target);
     if (detail) report.verdict = *detail;

@@ -28,6 +28,8 @@ namespace shoal::scenarios {
 
 struct ShrinkOptions {
   size_t runs_max = 400;  // candidate runs in all
+  // Wall time a candidate may take; past it the run counts as "timeout".
+  int run_timeout_seconds = 60;
   std::function<void(const std::string&)> progress;  // one line per accepted step
 };
 
