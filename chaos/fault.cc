@@ -56,6 +56,4 @@ const std::vector<FaultKind>& all_kinds() {
   return all;
 }
 
-bool damages_disk(FaultKind kind) { return kind == FaultKind::kBitFlip; }
-
 }  // namespace shoal::chaos

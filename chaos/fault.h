@@ -52,8 +52,6 @@ enum class FaultKind : uint8_t {
 const char* kind_name(FaultKind kind);
 std::optional<FaultKind> parse_kind(std::string_view name);
 const std::vector<FaultKind>& all_kinds();
-// Faults that damage a replica's disk for good (bounded by the damage budget).
-bool damages_disk(FaultKind kind);
 
 struct Fault {
   Duration at{0};      // start, virtual time since the run began

@@ -63,7 +63,7 @@ struct KvRunConfig {
   int clients = 3;
   int keys = 3;
   OperationMix mix;
-  std::vector<RatePhase> rate{1};  // sorted by `from`; the first from 0
+  std::vector<RatePhase> rate = std::vector<RatePhase>(1);  // sorted by `from`; the first from 0
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};  // per client, round robin
   std::vector<ReadLevel> read_levels{ReadLevel::kLinearizable};  // per client, round robin
   RaftOptions raft;

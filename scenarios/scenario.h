@@ -116,6 +116,7 @@ struct Scenario {
   Duration default_duration = seconds(30);
   std::function<ScenarioResult(const ScenarioOptions&)> run;
   // Swarm scenarios record their choices as a schedule and accept one back.
+  // (After `run`: the older scenarios are initialised by position.)
   bool records_schedule = false;
 };
 

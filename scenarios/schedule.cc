@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "scenarios/json_fields.h"
 
 namespace shoal::scenarios {
 namespace json = boost::json;
@@ -30,83 +31,48 @@ json::object op_json(const ScriptedOp& s) {
   return o;
 }
 
-// Field readers that say which field of which entry is wrong.
-struct Fields {
-  const json::object& o;
-  std::string where;
-
-  absl::StatusOr<int64_t> integer(const char* name) const {
-    auto* v = o.if_contains(name);
-    if (v == nullptr) return absl::InvalidArgumentError(absl::StrCat(where, ": missing \"", name, "\""));
-    if (v->is_int64()) return v->as_int64();
-    if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v->as_uint64());
-    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", name, "\" is not an integer"));
-  }
-  absl::StatusOr<uint64_t> u64(const char* name) const {
-    auto* v = o.if_contains(name);
-    if (v != nullptr && v->is_uint64()) return v->as_uint64();
-    if (v != nullptr && v->is_int64() && v->as_int64() >= 0) return static_cast<uint64_t>(v->as_int64());
-    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", name, "\" is not a non-negative integer"));
-  }
-  absl::StatusOr<std::string> string(const char* name) const {
-    auto* v = o.if_contains(name);
-    if (v == nullptr || !v->is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": \"", name, "\" is not a string"));
-    }
-    return std::string(v->as_string());
-  }
-  absl::StatusOr<check::Value> value(const char* name) const {
-    auto* v = o.if_contains(name);
-    if (v == nullptr || v->is_null()) return check::Value{};
-    if (!v->is_string()) return absl::InvalidArgumentError(absl::StrCat(where, ": \"", name, "\" is not a string"));
-    return check::Value{std::string(v->as_string())};
-  }
-};
-
 absl::StatusOr<chaos::Fault> parse_fault(const json::value& v, const std::string& where) {
-  if (!v.is_object()) return absl::InvalidArgumentError(where + ": not an object");
-  Fields f{v.as_object(), where};
+  if (!v.is_object()) return json_error(where, "not an object");
+  JsonFields f(&v.as_object(), where);
+  SHOAL_RETURN_IF_ERROR(f.require({"at_ns", "kind", "length_ns", "salt"}));
+  int64_t at = 0, length = 0;
+  std::string kind;
   chaos::Fault out;
-  auto at = f.integer("at_ns");
-  auto length = f.integer("length_ns");
-  auto salt = f.u64("salt");
-  auto kind = f.string("kind");
-  for (const absl::Status& st : {at.status(), length.status(), salt.status(), kind.status()}) {
-    if (!st.ok()) return st;
-  }
-  auto k = chaos::parse_kind(*kind);
-  if (!k) return absl::InvalidArgumentError(absl::StrCat(where, ": unknown fault kind '", *kind, "'"));
-  if (*at < 0 || *length < 0) return absl::InvalidArgumentError(where + ": negative time");
-  out.at = Duration(*at);
-  out.length = Duration(*length);
+  SHOAL_RETURN_IF_ERROR(f.integer("at_ns", 0, INT64_MAX, &at));
+  SHOAL_RETURN_IF_ERROR(f.integer("length_ns", 0, INT64_MAX, &length));
+  SHOAL_RETURN_IF_ERROR(f.u64("salt", &out.salt));
+  SHOAL_RETURN_IF_ERROR(f.string("kind", &kind));
+  SHOAL_RETURN_IF_ERROR(f.unknown());
+  auto k = chaos::parse_kind(kind);
+  if (!k) return json_error(where, "unknown fault kind '" + kind + "'");
+  out.at = Duration(at);
+  out.length = Duration(length);
   out.kind = *k;
-  out.salt = *salt;
   return out;
 }
 
 absl::StatusOr<ScriptedOp> parse_op(const json::value& v, const std::string& where) {
-  if (!v.is_object()) return absl::InvalidArgumentError(where + ": not an object");
-  Fields f{v.as_object(), where};
-  auto think = f.integer("think_ns");
-  auto name = f.string("f");
-  auto key = f.string("key");
-  auto value = f.value("value");
-  auto expected = f.value("expected");
-  for (const absl::Status& st : {think.status(), name.status(), key.status(), value.status(), expected.status()}) {
-    if (!st.ok()) return st;
-  }
-  auto type = check::parse_op_type(*name);
-  if (!type) return absl::InvalidArgumentError(absl::StrCat(where, ": unknown operation '", *name, "'"));
-  if (*think < 0) return absl::InvalidArgumentError(where + ": negative think_ns");
+  if (!v.is_object()) return json_error(where, "not an object");
+  JsonFields f(&v.as_object(), where);
+  SHOAL_RETURN_IF_ERROR(f.require({"think_ns", "f", "key"}));
+  int64_t think = 0;
+  std::string name;
+  ScriptedOp s;
+  SHOAL_RETURN_IF_ERROR(f.integer("think_ns", 0, INT64_MAX, &think));
+  SHOAL_RETURN_IF_ERROR(f.string("f", &name));
+  SHOAL_RETURN_IF_ERROR(f.string("key", &s.op.key));
+  SHOAL_RETURN_IF_ERROR(f.optional_string("value", &s.op.value));
+  SHOAL_RETURN_IF_ERROR(f.optional_string("expected", &s.op.expected));
+  SHOAL_RETURN_IF_ERROR(f.unknown());
+  auto type = check::parse_op_type(name);
+  if (!type) return json_error(where, "unknown operation '" + name + "'");
   const bool needs_value = *type == check::OpType::kWrite || *type == check::OpType::kAppend ||
                            *type == check::OpType::kCas;
-  if (needs_value && !*value) return absl::InvalidArgumentError(absl::StrCat(where, ": ", *name, " needs a value"));
-  ScriptedOp s;
-  s.think = Duration(*think);
+  if (needs_value && !s.op.value) return json_error(where, name + " needs a value");
+  if (!needs_value) s.op.value.reset();
+  if (*type != check::OpType::kCas) s.op.expected.reset();
+  s.think = Duration(think);
   s.op.type = *type;
-  s.op.key = *key;
-  if (needs_value) s.op.value = *value;
-  if (*type == check::OpType::kCas) s.op.expected = *expected;
   return s;
 }
 
@@ -154,28 +120,27 @@ absl::StatusOr<RunSchedule> parse_schedule(std::string_view text, std::string_vi
     return absl::InvalidArgumentError(src + ": not a schedule (\"shoal_schedule\": 1 is missing)");
   }
   RunSchedule s;
-  Fields top{o, src};
-  auto scenario = top.string("scenario");
-  auto seed = top.u64("seed");
-  if (!scenario.ok()) return scenario.status();
-  if (!seed.ok()) return seed.status();
-  s.scenario = *scenario;
-  s.seed = *seed;
-  if (auto* p = o.if_contains("params")) {
-    if (!p->is_object()) return absl::InvalidArgumentError(src + ": \"params\" is not an object");
-    for (const auto& [k, val] : p->as_object()) {
-      if (!val.is_string()) return absl::InvalidArgumentError(absl::StrCat(src, ": param ", std::string(k), " is not a string"));
+  JsonFields top(&o, src);
+  top.get("shoal_schedule");
+  SHOAL_RETURN_IF_ERROR(top.require({"scenario", "seed", "faults"}));
+  SHOAL_RETURN_IF_ERROR(top.string("scenario", &s.scenario));
+  SHOAL_RETURN_IF_ERROR(top.u64("seed", &s.seed));
+  absl::Status st;
+  if (const json::object* params = top.object("params", &st)) {
+    for (const auto& [k, val] : *params) {
+      if (!val.is_string()) return json_error(src, "param " + std::string(k) + " is not a string");
       s.params[std::string(k)] = std::string(val.as_string());
     }
   }
-  auto* faults = o.if_contains("faults");
+  SHOAL_RETURN_IF_ERROR(st);
+  const json::value* faults = top.get("faults");
   if (faults == nullptr || !faults->is_array()) return absl::InvalidArgumentError(src + ": \"faults\" is not an array");
   for (size_t i = 0; i < faults->as_array().size(); ++i) {
     auto f = parse_fault(faults->as_array()[i], absl::StrCat(src, ": fault ", i));
     if (!f.ok()) return f.status();
     s.faults.push_back(*f);
   }
-  if (auto* clients = o.if_contains("clients")) {
+  if (const json::value* clients = top.get("clients")) {
     if (!clients->is_array()) return absl::InvalidArgumentError(src + ": \"clients\" is not an array");
     s.has_workload = true;
     for (size_t c = 0; c < clients->as_array().size(); ++c) {
@@ -189,6 +154,7 @@ absl::StatusOr<RunSchedule> parse_schedule(std::string_view text, std::string_vi
       }
     }
   }
+  SHOAL_RETURN_IF_ERROR(top.unknown());
   return s;
 }
 

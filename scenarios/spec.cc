@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "chaos/nemesis.h"
+#include "scenarios/json_fields.h"
 
 namespace shoal::scenarios {
 namespace json = boost::json;
@@ -51,9 +52,7 @@ const Field* find_field(std::string_view path) {
   return nullptr;
 }
 
-absl::Status bad(std::string_view source, const std::string& what) {
-  return absl::InvalidArgumentError(std::string(source) + ": " + what);
-}
+absl::Status bad(std::string_view source, const std::string& what) { return json_error(source, what); }
 
 // Sets the dotted `path` of `root` from a --param string.
 absl::Status apply_param(json::object& root, const std::string& path, const std::string& text,
@@ -101,87 +100,6 @@ absl::Status apply_param(json::object& root, const std::string& path, const std:
   return absl::OkStatus();
 }
 
-// Reads fields of one JSON object, naming the spec and the field in errors,
-// and rejects fields nobody read.
-class Reader {
- public:
-  Reader(const json::object* o, std::string where) : o_(o), where_(std::move(where)) {}
-
-  const json::value* get(const char* name) {
-    seen_.push_back(name);
-    return o_ ? o_->if_contains(name) : nullptr;
-  }
-  absl::Status integer(const char* name, int64_t min, int64_t max, int64_t* out) {
-    const json::value* v = get(name);
-    if (v == nullptr) return absl::OkStatus();
-    if (!v->is_int64() || v->as_int64() < min || v->as_int64() > max) {
-      return bad(where_, absl::StrCat("\"", name, "\" must be an integer in [", min, ", ", max, "]"));
-    }
-    *out = v->as_int64();
-    return absl::OkStatus();
-  }
-  absl::Status duration(const char* name, Duration* out) {
-    const json::value* v = get(name);
-    if (v == nullptr) return absl::OkStatus();
-    std::optional<Duration> d;
-    if (v->is_string()) d = parse_duration(std::string(v->as_string()));
-    if (!d) return bad(where_, absl::StrCat("\"", name, "\" must be a duration like \"250ms\""));
-    *out = *d;
-    return absl::OkStatus();
-  }
-  absl::Status string(const char* name, std::string* out) {
-    const json::value* v = get(name);
-    if (v == nullptr) return absl::OkStatus();
-    if (!v->is_string()) return bad(where_, absl::StrCat("\"", name, "\" must be a string"));
-    *out = std::string(v->as_string());
-    return absl::OkStatus();
-  }
-  absl::Status boolean(const char* name, bool* out) {
-    const json::value* v = get(name);
-    if (v == nullptr) return absl::OkStatus();
-    if (!v->is_bool()) return bad(where_, absl::StrCat("\"", name, "\" must be true or false"));
-    *out = v->as_bool();
-    return absl::OkStatus();
-  }
-  absl::Status strings(const char* name, std::optional<std::vector<std::string>>* out) {
-    const json::value* v = get(name);
-    if (v == nullptr) return absl::OkStatus();
-    if (!v->is_array()) return bad(where_, absl::StrCat("\"", name, "\" must be a list of strings"));
-    out->emplace();
-    for (const json::value& item : v->as_array()) {
-      if (!item.is_string()) return bad(where_, absl::StrCat("\"", name, "\" must be a list of strings"));
-      (*out)->emplace_back(item.as_string());
-    }
-    return absl::OkStatus();
-  }
-  const json::object* object(const char* name, absl::Status* st) {
-    const json::value* v = get(name);
-    if (v == nullptr) return nullptr;
-    if (!v->is_object()) *st = bad(where_, absl::StrCat("\"", name, "\" must be an object"));
-    return v->if_object();
-  }
-  absl::Status unknown() const {
-    if (o_ == nullptr) return absl::OkStatus();
-    for (const auto& [k, v] : *o_) {
-      if (std::find(seen_.begin(), seen_.end(), std::string_view(k)) == seen_.end()) {
-        return bad(where_, absl::StrCat("unknown field \"", std::string(k), "\""));
-      }
-    }
-    return absl::OkStatus();
-  }
-  const std::string& where() const { return where_; }
-
- private:
-  const json::object* o_;
-  std::string where_;
-  std::vector<std::string_view> seen_;
-};
-
-#define SHOAL_RETURN_IF_ERROR(expr)       \
-  do {                                    \
-    if (absl::Status st_ = (expr); !st_.ok()) return st_; \
-  } while (0)
-
 template <typename Level>
 absl::Status parse_levels(const std::optional<std::vector<std::string>>& names, std::vector<Level> all,
                           std::string_view where, std::vector<Level>* out) {
@@ -197,7 +115,7 @@ absl::Status parse_levels(const std::optional<std::vector<std::string>>& names, 
 }
 
 absl::Status parse_workload(const json::object* o, const std::string& where, ScenarioSpec* s) {
-  Reader r(o, where + ": workload");
+  JsonFields r(o, where + ": workload");
   int64_t clients = s->clients, keys = s->keys;
   SHOAL_RETURN_IF_ERROR(r.integer("clients", 1, 256, &clients));
   SHOAL_RETURN_IF_ERROR(r.integer("keys", 1, 10000, &keys));
@@ -205,7 +123,7 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
   s->keys = static_cast<int>(keys);
   absl::Status st;
   if (const json::object* mix = r.object("mix", &st)) {
-    Reader m(mix, where + ": workload.mix");
+    JsonFields m(mix, where + ": workload.mix");
     std::pair<const char*, uint32_t*> weights[] = {{"read", &s->mix.read},  {"read_appends", &s->mix.read_appends},
                                                    {"put", &s->mix.put},    {"cas", &s->mix.cas},
                                                    {"append", &s->mix.append}, {"delete", &s->mix.del}};
@@ -231,7 +149,7 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
     if (!rate->is_array() || rate->as_array().empty()) return bad(r.where(), "\"rate\" must be a non-empty list");
     s->rate.clear();
     for (const json::value& p : rate->as_array()) {
-      Reader pr(p.if_object(), r.where() + ".rate");
+      JsonFields pr(p.if_object(), r.where() + ".rate");
       RatePhase phase;
       SHOAL_RETURN_IF_ERROR(pr.duration("from", &phase.from));
       std::optional<std::vector<std::string>> t;
@@ -261,7 +179,7 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
 }
 
 absl::Status parse_nemesis(const json::object* o, const std::string& where, ScenarioSpec* s) {
-  Reader r(o, where + ": nemesis");
+  JsonFields r(o, where + ": nemesis");
   std::optional<std::vector<std::string>> kinds;
   SHOAL_RETURN_IF_ERROR(r.strings("kinds", &kinds));
   if (kinds) {
@@ -390,7 +308,7 @@ absl::StatusOr<ScenarioSpec> parse_spec(std::string_view text, std::string_view 
 
   ScenarioSpec s;
   const std::string where(source);
-  Reader r(&root, where);
+  JsonFields r(&root, where);
   SHOAL_RETURN_IF_ERROR(r.string("name", &s.name));
   SHOAL_RETURN_IF_ERROR(r.string("description", &s.description));
   int64_t nodes = s.nodes;

@@ -49,7 +49,7 @@ struct ScenarioSpec {
   int clients = 3;
   int keys = 3;
   OperationMix mix;
-  std::vector<RatePhase> rate{1};
+  std::vector<RatePhase> rate = std::vector<RatePhase>(1);
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};
   std::vector<ReadLevel> read_levels{ReadLevel::kLinearizable};
   std::vector<chaos::FaultKind> kinds = chaos::all_kinds();

@@ -108,12 +108,9 @@ class Simulation final : public FaultControls {
   // Called after each crash (for role timelines and the like).
   void set_crash_observer(std::function<void(NodeId)> fn) { crash_observer_ = std::move(fn); }
 
-  // ---- BUGGIFY
-  void set_buggify(const BuggifyConfig& config) { options_.buggify = config; }
+  // ---- BUGGIFY (configured by SimOptions::buggify)
   // Whether `site` is on in this run (decided once per site from the seed).
   bool buggify_site_enabled(std::string_view site);
-  // The sites reached so far, each with whether it is enabled, for reports.
-  const absl::flat_hash_map<std::string, bool>& buggify_sites() const { return buggify_sites_; }
 
   // ---- driving
   // Runs the next event. Returns false when the queue is empty.
