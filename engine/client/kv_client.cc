@@ -1,6 +1,6 @@
 #include "engine/client/kv_client.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/core/channels.h"
 #include "engine/env/buggify.h"
@@ -24,8 +24,8 @@ const char* to_string(OpOutcome o) {
 
 KvClient::KvClient(Env& env, KvClientOptions options)
     : env_(env), options_(std::move(options)), attempt_timer_(env.clock()) {
-  assert(options_.client_id != kv::kNoClient);
-  assert(!options_.nodes.empty());
+  SHOAL_ASSERT(options_.client_id != kv::kNoClient);
+  SHOAL_ASSERT(!options_.nodes.empty());
   rotation_ = env_.random().below(options_.nodes.size());
   target_ = options_.nodes[rotation_];
   env_.network().set_handler(kClientChannel, [this](Message&& m) { on_reply(std::move(m)); });
@@ -39,7 +39,7 @@ NodeId KvClient::next_node() {
 }
 
 void KvClient::write(kv::Write w, KvCallback done) {
-  assert(!busy());
+  SHOAL_ASSERT(!busy());
   kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w)};
   Op op;
   op.number = ++op_number_;
@@ -52,7 +52,7 @@ void KvClient::write(kv::Write w, KvCallback done) {
 }
 
 void KvClient::read(std::string key, KvCallback done) {
-  assert(!busy());
+  SHOAL_ASSERT(!busy());
   const bool session = options_.read_level == ReadLevel::kSession;
   kv::Query q = kv::Get{std::move(key), session ? token_ : 0};
   Op op;

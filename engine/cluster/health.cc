@@ -1,6 +1,6 @@
 #include "engine/cluster/health.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/core/channels.h"
 #include "engine/core/checksum.h"
@@ -43,10 +43,10 @@ const char* to_string(PeerStatus s) {
 HealthMonitor::HealthMonitor(Env& env, std::vector<NodeId> peers, HealthConfig config,
                              ChangeCallback on_change)
     : env_(env), config_(config), on_change_(std::move(on_change)), tick_timer_(env.clock()) {
-  assert(config_.heartbeat_interval > Duration(0));
-  assert(config_.degraded_after_missed < config_.unhealthy_after_missed);
+  SHOAL_ASSERT(config_.heartbeat_interval > Duration(0));
+  SHOAL_ASSERT(config_.degraded_after_missed < config_.unhealthy_after_missed);
   for (NodeId p : peers) {
-    assert(p != env_.self());
+    SHOAL_ASSERT(p != env_.self());
     peers_[p] = PeerHealth{};
   }
 }

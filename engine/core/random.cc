@@ -1,6 +1,6 @@
 #include "engine/core/random.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 #include <cmath>
 
 namespace shoal {
@@ -32,7 +32,7 @@ uint64_t Rng::next_u64() {
 }
 
 uint64_t Rng::below(uint64_t bound) {
-  assert(bound > 0);
+  SHOAL_ASSERT(bound > 0);
   // Lemire's nearly divisionless method: multiply, reject the biased low part.
   __uint128_t m = static_cast<__uint128_t>(next_u64()) * bound;
   uint64_t low = static_cast<uint64_t>(m);
@@ -47,7 +47,7 @@ uint64_t Rng::below(uint64_t bound) {
 }
 
 int64_t Rng::range(int64_t lo, int64_t hi) {
-  assert(lo <= hi);
+  SHOAL_ASSERT(lo <= hi);
   const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
   if (span == UINT64_MAX) return static_cast<int64_t>(next_u64());
   return static_cast<int64_t>(static_cast<uint64_t>(lo) + below(span + 1));

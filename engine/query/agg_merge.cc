@@ -1,6 +1,6 @@
 // Merging aggregation partials (see agg_partial.h): the coordinator's half of
 // every aggregation.
-#include <cassert>
+#include "engine/core/assert.h"
 #include <utility>
 
 #include "engine/query/agg_partial.h"
@@ -33,7 +33,7 @@ void merge_metric(MetricPartial& into, const MetricPartial& from) {
 }
 
 void merge_subs(const AggSpec& spec, std::vector<AggPartial>& into, const std::vector<AggPartial>& from) {
-  assert(into.size() == spec.children.size() && from.size() == spec.children.size());
+  SHOAL_ASSERT(into.size() == spec.children.size() && from.size() == spec.children.size());
   for (size_t i = 0; i < spec.children.size(); ++i) merge_partial(spec.children[i], into[i], from[i]);
 }
 
@@ -72,8 +72,8 @@ void merge_buckets(const AggSpec& spec, BucketsPartial& into, const BucketsParti
 }  // namespace
 
 void merge_partial(const AggSpec& spec, AggPartial& into, const AggPartial& from) {
-  assert(into.kind == spec.kind && from.kind == spec.kind);
-  assert(into.body.index() == from.body.index());
+  SHOAL_ASSERT(into.kind == spec.kind && from.kind == spec.kind);
+  SHOAL_ASSERT(into.body.index() == from.body.index());
   if (auto* m = std::get_if<MetricPartial>(&into.body)) {
     merge_metric(*m, std::get<MetricPartial>(from.body));
   } else if (auto* b = std::get_if<BucketsPartial>(&into.body)) {
@@ -93,7 +93,7 @@ std::vector<AggPartial> merge_partials(const std::vector<AggSpec>& specs,
   // Shards fold in the order given; the caller passes them by shard id so the
   // (order-dependent) t-digest result is reproducible.
   for (const std::vector<AggPartial>& shard : per_shard) {
-    assert(shard.size() == specs.size());
+    SHOAL_ASSERT(shard.size() == specs.size());
     for (size_t i = 0; i < specs.size(); ++i) merge_partial(specs[i], out[i], shard[i]);
   }
   return out;

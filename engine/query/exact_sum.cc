@@ -1,6 +1,6 @@
 #include "engine/query/exact_sum.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 #include <cmath>
 #include <utility>
 
@@ -13,7 +13,7 @@ constexpr size_t kMaxPartials = 64;
 }  // namespace
 
 void ExactSum::add(double x) {
-  assert(std::isfinite(x));
+  SHOAL_ASSERT(std::isfinite(x));
   // Grow the expansion: each step splits x + y into hi and an exact error lo
   // (two-sum with |x| >= |y|), keeps the non-zero errors in place, and carries
   // hi upward. Invariant: partials_ stay non-overlapping and increasing.
@@ -28,7 +28,7 @@ void ExactSum::add(double x) {
   }
   partials_.resize(kept);
   if (x != 0) partials_.push_back(x);
-  assert(partials_.size() <= kMaxPartials);
+  SHOAL_ASSERT(partials_.size() <= kMaxPartials);
 }
 
 void ExactSum::add_product(double a, double b) {
@@ -88,7 +88,7 @@ bool ExactSum::decode(Reader& r, ExactSum* out) {
 }
 
 double exact_variance_numerator(uint64_t count, const ExactSum& sum, const ExactSum& sum_of_squares) {
-  assert(count >= 1);
+  SHOAL_ASSERT(count >= 1);
   const double n = static_cast<double>(count);
   ExactSum numerator;
   for (double p : sum_of_squares.partials()) numerator.add_product(p, n);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
+#include "engine/core/assert.h"
 #include <cmath>
 #include <limits>
 
@@ -49,7 +49,7 @@ double tau(double x) {
 
 HyperLogLog::HyperLogLog(uint64_t precision_threshold)
     : threshold_(precision_threshold), precision_(precision_for(precision_threshold)) {
-  assert(precision_threshold <= kMaxPrecisionThreshold);
+  SHOAL_ASSERT(precision_threshold <= kMaxPrecisionThreshold);
 }
 
 double HyperLogLog::relative_error_bound() const {
@@ -83,7 +83,7 @@ void HyperLogLog::to_dense() {
 }
 
 void HyperLogLog::merge(const HyperLogLog& other) {
-  assert(other.threshold_ == threshold_);
+  SHOAL_ASSERT(other.threshold_ == threshold_);
   if (other.exact()) {
     for (uint64_t h : other.hashes_) add_hash(h);
     return;

@@ -1,7 +1,7 @@
 #include "engine/query/tdigest.h"
 
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -51,7 +51,7 @@ void pieces_of(const TDigest::Run& run, std::vector<Piece>* out) {
 }  // namespace
 
 TDigest::TDigest(double compression) : compression_(compression) {
-  assert(compression >= kMinCompression && compression <= kMaxCompression);
+  SHOAL_ASSERT(compression >= kMinCompression && compression <= kMaxCompression);
 }
 
 double TDigest::k_scale(double q) const {
@@ -65,7 +65,7 @@ double TDigest::rank_error_bound() const {
 }
 
 void TDigest::add(double x) {
-  assert(std::isfinite(x));
+  SHOAL_ASSERT(std::isfinite(x));
   if (count_ == 0) {
     min_ = max_ = x;
   } else {

@@ -2,7 +2,7 @@
 #include "engine/raft/raft.h"
 
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/core/channels.h"
 
@@ -29,8 +29,8 @@ RaftNode::RaftNode(Env& env, RaftOptions options, std::unique_ptr<LogStorage> lo
       observer_(observer),
       election_timer_(env.clock()),
       heartbeat_timer_(env.clock()) {
-  assert(log_->status().ok());
-  assert(snapshots_->status().ok());
+  SHOAL_ASSERT(log_->status().ok());
+  SHOAL_ASSERT(snapshots_->status().ok());
   term_ = log_->hard_state().term;
   vote_ = log_->hard_state().vote;
   Membership initial;

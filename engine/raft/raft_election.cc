@@ -1,5 +1,5 @@
 // RaftNode: elections — pre-vote, vote, and the tally.
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/core/planted.h"
 #include "engine/raft/raft.h"
@@ -69,7 +69,7 @@ void RaftNode::on_vote_request(const RaftMessage& m) {
     send(m.from, std::move(r));
     return;
   }
-  assert(m.term == term_);
+  SHOAL_ASSERT(m.term == term_);
   r.type = MsgType::kVoteResp;
   r.granted = up_to_date && (vote_ == kNoNode || vote_ == m.from) && role_ != Role::kLeader;
   if (!r.granted) {

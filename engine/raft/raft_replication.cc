@@ -1,6 +1,6 @@
 // RaftNode: log replication, commitment and applying.
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/env/buggify.h"
 #include "engine/raft/raft.h"
@@ -182,7 +182,7 @@ void RaftNode::on_append(RaftMessage&& m) {
   if (!to_append.empty()) {
     // Raft never removes a committed entry: a conflict below the commit
     // index means two leaders disagreed about a committed prefix.
-    assert(to_append.front().index > commit_);
+    SHOAL_ASSERT(to_append.front().index > commit_);
     if (to_append.front().index <= log_->last_index()) {
       const uint64_t cut = to_append.front().index;
       while (!config_history_.empty() && config_history_.rbegin()->first >= cut) {
@@ -279,7 +279,7 @@ void RaftNode::maybe_commit() {
 }
 
 void RaftNode::advance_commit(uint64_t commit) {
-  assert(commit > commit_);
+  SHOAL_ASSERT(commit > commit_);
   commit_ = std::min(commit, log_->last_index());
   if (observer_) observer_->on_commit(*this);
   apply_committed();
@@ -305,7 +305,7 @@ void RaftNode::apply_committed() {
 }
 
 void RaftNode::apply_entry(const LogEntry& e) {
-  assert(e.index == applied_ + 1);
+  SHOAL_ASSERT(e.index == applied_ + 1);
   auto parsed = parse_entry_data(e.data);
   std::string result;
   if (parsed.ok() && parsed->first == EntryKind::kCommand) {

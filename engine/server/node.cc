@@ -1,7 +1,7 @@
 #include "engine/server/node.h"
 
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include <boost/json.hpp>
 
@@ -11,7 +11,7 @@
 namespace shoal {
 
 Node::Node(Env& env, NodeConfig config) : env_(env), config_(std::move(config)) {
-  assert(std::find(config_.members.begin(), config_.members.end(), env_.self()) !=
+  SHOAL_ASSERT(std::find(config_.members.begin(), config_.members.end(), env_.self()) !=
          config_.members.end());
   std::vector<NodeId> peers;
   for (NodeId m : config_.members) {

@@ -1,7 +1,7 @@
 #include "engine/shard/collection.h"
 
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "engine/query/str_cat.h"
 
@@ -70,7 +70,7 @@ absl::Status Collection::check_readable(uint64_t revision) const {
 
 void Collection::retire(uint32_t slot, uint64_t revision) {
   Version& v = versions_[slot];
-  assert(v.deleted == kLive && !v.dead);
+  SHOAL_ASSERT(v.deleted == kLive && !v.dead);
   v.deleted = revision;
   live_.erase(v.id);
   if (v.has_vector) --live_vectors_;

@@ -2,7 +2,7 @@
 
 #include <omp.h>
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 // OpenBLAS's own knobs. Declared weak so the engine links against any BLAS:
 // when the BLAS in use is not OpenBLAS the symbols are null and skipped.
@@ -21,7 +21,7 @@ void set_blas_threads(int n) {
 }  // namespace
 
 void set_faiss_threads(int n) {
-  assert(n >= 1);
+  SHOAL_ASSERT(n >= 1);
   omp_set_num_threads(n);
   set_blas_threads(n);
 }
@@ -29,7 +29,7 @@ void set_faiss_threads(int n) {
 int faiss_threads() { return omp_get_max_threads(); }
 
 ScopedFaissThreads::ScopedFaissThreads(int n) : previous_(omp_get_max_threads()) {
-  assert(n >= 1);
+  SHOAL_ASSERT(n >= 1);
   if (previous_ != n) set_faiss_threads(n);
 }
 

@@ -1,6 +1,6 @@
 #include "engine/shard/kv_state.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/random.h"
@@ -48,7 +48,7 @@ size_t session_cost(const SessionEntry& entry) {
 }
 
 void KvState::set_applied_index(uint64_t index) {
-  assert(index >= applied_index_);
+  SHOAL_ASSERT(index >= applied_index_);
   applied_index_ = index;
 }
 
@@ -92,17 +92,17 @@ void KvState::unlink_session(Sessions::iterator it) {
 }
 
 void KvState::remember(uint64_t client_id, SessionEntry entry, const KvOptions& options) {
-  assert(entry.result.index == applied_index_);
-  assert(session_by_index_.empty() || session_by_index_.rbegin()->first < entry.result.index);
-  assert(options.max_sessions >= 1);
-  assert(options.max_session_bytes >= kMaxSessionCostBytes);
+  SHOAL_ASSERT(entry.result.index == applied_index_);
+  SHOAL_ASSERT(session_by_index_.empty() || session_by_index_.rbegin()->first < entry.result.index);
+  SHOAL_ASSERT(options.max_sessions >= 1);
+  SHOAL_ASSERT(options.max_session_bytes >= kMaxSessionCostBytes);
   if (auto it = sessions_.find(client_id); it != sessions_.end()) unlink_session(it);
   link_session(client_id, std::move(entry));
   // The newest session holds the highest index, so it is evicted last, and
   // the requirements on the options mean it alone always fits.
   while (sessions_.size() > options.max_sessions || session_bytes_ > options.max_session_bytes) {
     const uint64_t oldest_client = session_by_index_.begin()->second;
-    assert(oldest_client != client_id);
+    SHOAL_ASSERT(oldest_client != client_id);
     unlink_session(sessions_.find(oldest_client));
   }
 }

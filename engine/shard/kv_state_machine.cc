@@ -1,6 +1,6 @@
 #include "engine/shard/kv_state_machine.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 #include <type_traits>
 #include <utility>
 
@@ -19,8 +19,8 @@ Result make_result(Code code, uint64_t index, std::string message = {}) {
 }  // namespace
 
 KvStateMachine::KvStateMachine(KvOptions options) : options_(options) {
-  assert(options_.max_sessions >= 1);
-  assert(options_.max_session_bytes >= kMaxSessionCostBytes);
+  SHOAL_ASSERT(options_.max_sessions >= 1);
+  SHOAL_ASSERT(options_.max_session_bytes >= kMaxSessionCostBytes);
 }
 
 std::string KvStateMachine::apply(uint64_t index, std::string_view bytes) {
@@ -28,7 +28,7 @@ std::string KvStateMachine::apply(uint64_t index, std::string_view bytes) {
   if (!command.ok()) {
     // A malformed entry still occupies its index: it is applied as "nothing
     // happened", identically on every replica.
-    assert(index > state_.applied_index());
+    SHOAL_ASSERT(index > state_.applied_index());
     state_.set_applied_index(index);
     return encode_result(make_result(Code::kError, index, std::string(command.status().message())));
   }
@@ -36,7 +36,7 @@ std::string KvStateMachine::apply(uint64_t index, std::string_view bytes) {
 }
 
 Result KvStateMachine::apply_command(uint64_t index, const Command& command) {
-  assert(index > state_.applied_index());
+  SHOAL_ASSERT(index > state_.applied_index());
   state_.set_applied_index(index);
   if (auto st = check_command(command); !st.ok()) {
     return make_result(Code::kError, index, std::string(st.message()));

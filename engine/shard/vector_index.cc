@@ -1,7 +1,7 @@
 #include "engine/shard/vector_index.h"
 
 #include <algorithm>
-#include <cassert>
+#include "engine/core/assert.h"
 #include <numeric>
 
 #include <faiss/IndexFlat.h>
@@ -70,7 +70,7 @@ bool VectorIndex::approximate() const { return hnsw_ != nullptr || ivf_ != nullp
 bool VectorIndex::trained() const { return options_.kind != VectorIndexKind::kIvf || ivf_ != nullptr; }
 
 const float* VectorIndex::vector(size_t slot) const {
-  assert(slot < size());
+  SHOAL_ASSERT(slot < size());
   return store_of(flat_, hnsw_).get_xb() + slot * dimension_;
 }
 
@@ -118,7 +118,7 @@ std::vector<Neighbor> VectorIndex::search(const float* query, size_t k, const Se
   std::vector<idx_t> labels(k, -1);
   std::unique_ptr<faiss::IDSelectorBitmap> selector;
   if (allowed != nullptr) {
-    assert(allowed->slots() == n);
+    SHOAL_ASSERT(allowed->slots() == n);
     selector = std::make_unique<faiss::IDSelectorBitmap>((n + 7) / 8, allowed->data());
   }
   const idx_t kk = static_cast<idx_t>(k);
@@ -166,7 +166,7 @@ std::vector<Neighbor> VectorIndex::distances(const float* query, std::span<const
 void VectorIndex::train(std::span<const uint32_t> sample_from) {
   if (options_.kind != VectorIndexKind::kIvf) return;
   const uint64_t nlist = options_.ivf_nlist;
-  assert(sample_from.size() >= nlist);
+  SHOAL_ASSERT(sample_from.size() >= nlist);
   // A seeded sample of at most 256 points per list, in slot order, so that
   // k-means sees the same points in the same order on every replica.
   std::vector<uint32_t> sample(sample_from.begin(), sample_from.end());
@@ -195,7 +195,7 @@ void VectorIndex::train(std::span<const uint32_t> sample_from) {
 void VectorIndex::compact(std::span<const uint32_t> keep) {
   std::vector<float> kept(keep.size() * dimension_);
   for (size_t i = 0; i < keep.size(); ++i) {
-    assert(i == 0 || keep[i - 1] < keep[i]);
+    SHOAL_ASSERT(i == 0 || keep[i - 1] < keep[i]);
     std::copy_n(vector(keep[i]), dimension_, kept.data() + i * dimension_);
   }
   ScopedFaissThreads one(1);

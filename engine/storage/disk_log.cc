@@ -2,7 +2,7 @@
 // disk_log_recovery.cc.
 #include "engine/storage/disk_log.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 #include "engine/env/buggify.h"
@@ -159,8 +159,8 @@ void DiskLog::start_hard_state_group() {
 
 void DiskLog::finish_group(absl::Status synced) {
   if (!synced.ok()) return fail(std::move(synced));
-  assert(group_running_);
-  assert(group_size_ <= queue_.size());
+  SHOAL_ASSERT(group_running_);
+  SHOAL_ASSERT(group_size_ <= queue_.size());
   std::vector<StorageCallback> completions;
   for (size_t i = 0; i < group_size_; ++i) {
     queued_bytes_ -= queue_.front().bytes;
@@ -178,7 +178,7 @@ void DiskLog::finish_group(absl::Status synced) {
 }
 
 void DiskLog::fail(absl::Status status) {
-  assert(!status.ok());
+  SHOAL_ASSERT(!status.ok());
   if (status_.ok()) {
     status_ = status;
     env_.log(LogLevel::kError, "storage",
@@ -210,7 +210,7 @@ absl::Status DiskLog::apply(const Mutation& m) {
     case Mutation::Kind::kHardState:
       break;
   }
-  assert(false && "hard-state saves are groups of their own");
+  SHOAL_ASSERT(false && "hard-state saves are groups of their own");
   return absl::InternalError("hard-state save inside a log group");
 }
 
@@ -218,7 +218,7 @@ absl::Status DiskLog::write_entries(const Mutation& m) {
   if (m.keep_index < disk_last_index_) {
     if (auto st = cut_after(m.keep_index, m.keep_term); !st.ok()) return st;
   }
-  assert(m.keep_index == disk_last_index_);
+  SHOAL_ASSERT(m.keep_index == disk_last_index_);
   if (m.frames.empty()) return absl::OkStatus();
   if (auto st = ensure_tail_segment(); !st.ok()) return st;
   Segment& s = segments_.back();
@@ -228,7 +228,7 @@ absl::Status DiskLog::write_entries(const Mutation& m) {
   for (uint64_t offset : m.frame_offsets) s.entry_offsets.push_back(start + offset);
   disk_last_index_ += m.frame_offsets.size();
   disk_last_term_ = m.last_term;
-  assert(s.last_index() == disk_last_index_);
+  SHOAL_ASSERT(s.last_index() == disk_last_index_);
   return absl::OkStatus();
 }
 

@@ -1,6 +1,6 @@
 #include "engine/storage/entry_table.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -16,8 +16,8 @@ absl::StatusOr<uint64_t> EntryTable::term(uint64_t index) const {
 }
 
 const LogEntry& EntryTable::at(uint64_t index) const {
-  assert(index >= first_index());
-  assert(index <= last_index());
+  SHOAL_ASSERT(index >= first_index());
+  SHOAL_ASSERT(index <= last_index());
   return entries_[index - first_index()];
 }
 
@@ -98,7 +98,7 @@ void EntryTable::append(std::vector<LogEntry> entries) {
 }
 
 void EntryTable::truncate_after(uint64_t index) {
-  assert(index >= base_index_);
+  SHOAL_ASSERT(index >= base_index_);
   while (last_index() > index) {
     data_bytes_ -= entries_.back().data.size();
     entries_.pop_back();
@@ -106,7 +106,7 @@ void EntryTable::truncate_after(uint64_t index) {
 }
 
 bool EntryTable::compact(uint64_t index, uint64_t term) {
-  assert(index >= base_index_);
+  SHOAL_ASSERT(index >= base_index_);
   // Raft's InstallSnapshot rule: keep the entries after the snapshot only
   // when the log agrees with it about the snapshot's last entry.
   const bool agrees = index <= last_index() && *this->term(index) == term;
@@ -120,7 +120,7 @@ bool EntryTable::compact(uint64_t index, uint64_t term) {
     entries_.pop_front();
     ++base_index_;
   }
-  assert(base_term_ == term);
+  SHOAL_ASSERT(base_term_ == term);
   return false;
 }
 

@@ -1,6 +1,6 @@
 #include "engine/storage/memory_log.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -8,7 +8,7 @@ namespace shoal {
 
 MemoryLog::MemoryLog(Clock& clock, Duration sync_delay)
     : clock_(clock), sync_delay_(sync_delay), flush_timer_(clock) {
-  assert(sync_delay.count() >= 0);
+  SHOAL_ASSERT(sync_delay.count() >= 0);
 }
 
 absl::Status MemoryLog::admit(uint64_t bytes) const {
@@ -78,7 +78,7 @@ absl::Status MemoryLog::compact(uint64_t index, uint64_t term, StorageCallback d
 }
 
 void MemoryLog::fail(absl::Status status) {
-  assert(!status.ok());
+  SHOAL_ASSERT(!status.ok());
   if (!status_.ok()) return;
   status_ = std::move(status);
   // Completions still run later, never inside this call.

@@ -1,6 +1,6 @@
 #include "engine/storage/memory_snapshot_store.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -11,7 +11,7 @@ namespace sf = snapshot_format;
 
 MemorySnapshotStore::MemorySnapshotStore(Clock& clock, uint64_t chunk_bytes)
     : clock_(clock), chunk_bytes_(chunk_bytes) {
-  assert(chunk_bytes > 0 && chunk_bytes <= kMaxSnapshotChunkBytes);
+  SHOAL_ASSERT(chunk_bytes > 0 && chunk_bytes <= kMaxSnapshotChunkBytes);
 }
 
 absl::StatusOr<Snapshot> MemorySnapshotStore::load() {

@@ -1,6 +1,6 @@
 #include "engine/storage/snapshot_format.h"
 
-#include <cassert>
+#include "engine/core/assert.h"
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/checksum.h"
@@ -93,7 +93,7 @@ void append_frame(std::string* out, std::string_view chunk) {
 }
 
 std::string frame_image(std::string_view image, uint64_t chunk_bytes) {
-  assert(chunk_bytes > 0 && chunk_bytes <= kMaxSnapshotChunkBytes);
+  SHOAL_ASSERT(chunk_bytes > 0 && chunk_bytes <= kMaxSnapshotChunkBytes);
   std::string out;
   out.reserve(image.size() + chunk_count(image.size(), chunk_bytes) * kFrameHeaderBytes);
   for (uint64_t at = 0; at < image.size(); at += chunk_bytes) {

@@ -15,4 +15,5 @@ void f() {
   const char* home = getenv("HOME");
   usleep(10);
   std::ifstream in("x");
+  assert(fd > 0);
 }
