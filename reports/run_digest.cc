@@ -67,7 +67,7 @@ std::optional<FirstFailure> first_failure(const scenarios::ScenarioResult& r) {
     if (c.ok) continue;
     FirstFailure f{c.name, std::nullopt};
     std::smatch m;
-    if (std::regex_search(c.detail, m, moment)) f.at_seconds = std::stod(m[1].str());
+    if (std::regex_search(c.message, m, moment)) f.at_seconds = std::stod(m[1].str());
     return f;
   }
   return std::nullopt;

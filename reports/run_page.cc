@@ -39,7 +39,7 @@ void write_checks(std::ostream& out, const scenarios::ScenarioResult& r, const R
   out << "<h2>Checks</h2>\n<table class=\"checks\"><tr><th>check</th><th>verdict</th><th>detail</th></tr>\n";
   for (const scenarios::CheckResult& c : all_checks(r)) {
     out << "<tr class=\"" << (c.ok ? "ok" : "failed") << "\"><td>" << html_escape(c.name) << "</td><td>"
-        << (c.ok ? "ok" : "FAILED") << "</td><td>" << html_escape(c.detail) << "</td></tr>\n";
+        << (c.ok ? "ok" : "FAILED") << "</td><td>" << html_escape(c.message) << "</td></tr>\n";
   }
   out << "</table>\n<h2>Replay</h2>\n<pre class=\"replay\">" << html_escape(info.replay_command) << "</pre>\n";
   if (!r.notes.empty()) {

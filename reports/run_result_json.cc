@@ -72,7 +72,7 @@ boost::json::object run_result_json(const scenarios::ScenarioResult& r, const Ru
   o["setup"] = std::move(notes);
   boost::json::array checks;
   for (const scenarios::CheckResult& c : all_checks(r)) {
-    checks.push_back(boost::json::object{{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    checks.push_back(boost::json::object{{"name", c.name}, {"ok", c.ok}, {"detail", c.message}});
   }
   o["checks"] = std::move(checks);
   boost::json::object metrics;

@@ -45,7 +45,7 @@ void write_header(std::ostream& out, const scenarios::ScenarioResult& r, const R
 void write_checks(std::ostream& out, const scenarios::ScenarioResult& r) {
   out << "## Checks\n\n| check | verdict | detail |\n|---|---|---|\n";
   for (const scenarios::CheckResult& c : all_checks(r)) {
-    out << "| " << md_cell(c.name) << " | " << (c.ok ? "ok" : "**FAILED**") << " | " << md_cell(c.detail) << " |\n";
+    out << "| " << md_cell(c.name) << " | " << (c.ok ? "ok" : "**FAILED**") << " | " << md_cell(c.message) << " |\n";
   }
   out << "\n";
 }

@@ -23,9 +23,9 @@ std::string run_seeds(const std::string& scenario, uint64_t first, uint64_t last
     ++failures;
     report += scenario + " seed " + std::to_string(seed) + " failed:\n";
     for (const auto& c : r.checks) {
-      if (!c.ok) report += "  " + c.name + ": " + c.detail + "\n";
+      if (!c.ok) report += "  " + c.name + ": " + c.message + "\n";
     }
-    if (!r.liveness.ok) report += "  liveness: " + r.liveness.detail + "\n";
+    if (!r.liveness.ok) report += "  liveness: " + r.liveness.message + "\n";
     report += "  replay: ./tools/shoal sim run --scenario " + scenario + " --seed " + std::to_string(seed) +
               param_args + "\n";
   }

@@ -156,7 +156,7 @@ struct Verdicts {
 
 void fail(CheckResult& c, size_t& count, const std::string& what) {
   c.ok = false;
-  if (++count <= kViolationsShown) absl::StrAppend(&c.detail, c.detail.empty() ? "" : "; ", what);
+  if (++count <= kViolationsShown) absl::StrAppend(&c.message, c.message.empty() ? "" : "; ", what);
 }
 
 struct Bounds {
@@ -255,13 +255,13 @@ ScenarioResult run_health_basic(const ScenarioOptions& opts) {
     const uint64_t expected = sim.incarnation(id) + 1;
     if (p->node().health().boot_count() != expected) {
       boots.ok = false;
-      absl::StrAppend(&boots.detail, "node ", id, " boot counter ", p->node().health().boot_count(),
+      absl::StrAppend(&boots.message, "node ", id, " boot counter ", p->node().health().boot_count(),
                       " after ", expected, " starts; ");
     }
     for (const auto& [peer, h] : p->node().health().peers()) {
       if (h.boot_count != sim.incarnation(peer) + 1) {
         boots.ok = false;
-        absl::StrAppend(&boots.detail, "node ", id, " sees node ", peer, " at boot ", h.boot_count,
+        absl::StrAppend(&boots.message, "node ", id, " sees node ", peer, " at boot ", h.boot_count,
                         ", it is at ", sim.incarnation(peer) + 1, "; ");
       }
       if (h.status != PeerStatus::kHealthy) {

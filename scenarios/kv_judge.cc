@@ -21,7 +21,7 @@ CheckResult KvRun::check_appends_present() {
   RaftNode* l = raft(leader());
   if (l == nullptr) {
     c.ok = false;
-    c.detail = "no leader at the end to read the final state from";
+    c.message = "no leader at the end to read the final state from";
     return c;
   }
   const kv::KvStateMachine& sm = node(leader())->group(0)->state();
@@ -41,7 +41,7 @@ CheckResult KvRun::check_appends_present() {
     ++checked;
     if (!present) {
       if (++lost <= 3) {
-        absl::StrAppend(&c.detail, c.detail.empty() ? "" : "; ", "acknowledged ", check::describe(op),
+        absl::StrAppend(&c.message, c.message.empty() ? "" : "; ", "acknowledged ", check::describe(op),
                         " is not in the final value of ", op.op.key);
       }
     }
@@ -62,7 +62,7 @@ CheckResult KvRun::check_convergence() {
   RaftNode* l = raft(leader());
   if (l == nullptr) {
     c.ok = false;
-    c.detail = "no leader at the end";
+    c.message = "no leader at the end";
     return c;
   }
   auto position = [](NodeId id, const RaftNode& r) {
@@ -81,11 +81,11 @@ CheckResult KvRun::check_convergence() {
       reference = position(id, *r);
     } else if (fp != *fingerprint || r->applied_index() != *applied) {
       c.ok = false;
-      absl::StrAppend(&c.detail, position(id, *r), " differs from ", reference,
+      absl::StrAppend(&c.message, position(id, *r), " differs from ", reference,
                       (fp != *fingerprint ? " in state; " : "; "));
     }
   }
-  if (!c.ok) absl::StrAppend(&c.detail, "leader ", position(leader(), *l));
+  if (!c.ok) absl::StrAppend(&c.message, "leader ", position(leader(), *l));
   return c;
 }
 
@@ -101,7 +101,7 @@ CheckResult KvRun::check_liveness() {
   }
   if (!first || *first - from > bound) {
     c.ok = false;
-    c.detail = absl::StrCat("no write succeeded within ", format_duration(config_.liveness_bound),
+    c.message = absl::StrCat("no write succeeded within ", format_duration(config_.liveness_bound),
                             " of the faults stopping at ", format_duration(config_.duration));
   } else {
     metric("recovery_after_heal_ms", static_cast<double>(*first - from) / 1e6);
@@ -116,7 +116,7 @@ void KvRun::judge(ScenarioResult& r) {
   }
   invariants_.check_log_matching(replicas);
   CheckResult inv{"raft-invariants", invariants_.ok(), ""};
-  for (const auto& v : invariants_.violations()) absl::StrAppend(&inv.detail, v, "; ");
+  for (const auto& v : invariants_.violations()) absl::StrAppend(&inv.message, v, "; ");
   r.checks.push_back(inv);
   if (config_.check_linearizable) {
     // An exhausted search budget is not a pass: the run fails with the
@@ -126,7 +126,7 @@ void KvRun::judge(ScenarioResult& r) {
     lo.budget.steps_max = kLinearizabilitySteps;
     const auto lin = check::check_linearizable(history_, lo);
     CheckResult c{"linearizable", lin.verdict == check::Verdict::kLinearizable, lin.message};
-    if (lin.verdict == check::Verdict::kUnknown) c.detail = "search budget exhausted: " + lin.message;
+    if (lin.verdict == check::Verdict::kUnknown) c.message = "search budget exhausted: " + lin.message;
     r.checks.push_back(c);
   }
   if (config_.check_lost_writes) r.checks.push_back(check_appends_present());

@@ -37,7 +37,7 @@ void expect_leader_within(KvRun& run, TimePoint from, Duration bound, CheckResul
     }
     if (run.sim().now() - from > bound) {
       check->ok = false;
-      absl::StrAppend(&check->detail, "no leader within ", format_duration(bound), " of ", format_time(from), "; ");
+      absl::StrAppend(&check->message, "no leader within ", format_duration(bound), " of ", format_time(from), "; ");
       return;
     }
     run.sim().after(milliseconds(5), "leader poll", *poll);
@@ -94,7 +94,7 @@ ScenarioResult leader_failover(const ScenarioOptions& o) {
     recover_ms->push_back(ms);
     if (ms > 2000) {
       check->ok = false;
-      absl::StrAppend(&check->detail, "after the kill at ", format_time(k), " writes resumed only after ",
+      absl::StrAppend(&check->message, "after the kill at ", format_time(k), " writes resumed only after ",
                       first ? absl::StrCat(ms, "ms") : "never", "; ");
     }
   }
@@ -202,7 +202,7 @@ ScenarioResult split_brain(const ScenarioOptions& o) {
               }
               if (holders < quorum) {
                 check->ok = false;
-                absl::StrAppend(&check->detail, "node ", n, " in a minority committed ", c, " held by only ",
+                absl::StrAppend(&check->message, "node ", n, " in a minority committed ", c, " held by only ",
                                 holders, " voters at ", format_time(run.sim().now()), "; ");
                 return;
               }
@@ -246,18 +246,18 @@ ScenarioResult partition_heal(const ScenarioOptions& o) {
     RaftNode* lead = run.raft(run.leader());
     if (lag == nullptr || lead == nullptr) {
       check->ok = false;
-      check->detail = "no leader or lagging replica 3s after heal";
+      check->message = "no leader or lagging replica 3s after heal";
       return;
     }
     if (lead->log().first_index() <= *lag_applied + 1) {
       check->ok = false;
-      check->detail = "the leader never compacted past the lagging replica (too little load)";
+      check->message = "the leader never compacted past the lagging replica (too little load)";
     } else if (!lag->snapshots().latest() || lag->snapshots().latest()->meta.index <= *lag_applied) {
       check->ok = false;
-      check->detail = "the lagging replica did not install a snapshot";
+      check->message = "the lagging replica did not install a snapshot";
     } else if (lag->applied_index() + 50 < lead->commit_index()) {
       check->ok = false;
-      check->detail = absl::StrCat("the lagging replica applied ", lag->applied_index(), " of ", lead->commit_index(),
+      check->message = absl::StrCat("the lagging replica applied ", lag->applied_index(), " of ", lead->commit_index(),
                                    " 3s after heal");
     }
   });
@@ -303,19 +303,19 @@ ScenarioResult disk_corruption(const ScenarioOptions& o) {
       const std::string err = run.node(*victim)->error();
       if (err.find(path) == std::string::npos || err.find("offset") == std::string::npos) {
         check->ok = false;
-        check->detail = "the corrupt replica did not name " + path + " and an offset: '" + err + "'";
+        check->message = "the corrupt replica did not name " + path + " and an offset: '" + err + "'";
       }
       run.metric("corrupted_offset", static_cast<double>(offset));
       return;
     }
     check->ok = false;
-    check->detail = "no WAL segment large enough to corrupt";
+    check->message = "no WAL segment large enough to corrupt";
     run.sim().restart(*victim);
   });
   run.on_complete = [&run, victim, check](size_t, const KvOpResult& r) {
     if (r.outcome == OpOutcome::kOk && r.served_by == *victim && run.sim().now() > TimePoint(seconds(5))) {
       check->ok = false;
-      check->detail = "the corrupt replica served a request";
+      check->message = "the corrupt replica served a request";
     }
   };
   ScenarioResult r = run.run(nullptr);
@@ -328,7 +328,7 @@ CheckResult no_failures(const KvRun& run, const char* name) {
   for (const auto& op : run.history().operations()) {
     if (!op.ok()) {
       c.ok = false;
-      c.detail = "operation " + check::describe(op) + " did not succeed";
+      c.message = "operation " + check::describe(op) + " did not succeed";
       break;
     }
   }
@@ -344,16 +344,16 @@ ScenarioResult node_add(const ScenarioOptions& o) {
   run.sim().at(TimePoint(seconds(4)), "add a node", [&run, joiner, check] {
     run.start_joiner(joiner);
     run.change_membership({ChangeKind::kAddLearner, joiner}, seconds(5), [&run, joiner, check](bool ok) {
-      if (!ok) { check->ok = false; check->detail = "learner was never added"; return; }
+      if (!ok) { check->ok = false; check->message = "learner was never added"; return; }
       run.change_membership({ChangeKind::kPromote, joiner}, seconds(5), [&run, joiner, check](bool ok2) {
         RaftNode* l = run.raft(run.leader());
         RaftNode* j = run.raft(joiner);
         if (!ok2 || l == nullptr || j == nullptr) {
           check->ok = false;
-          check->detail = "learner was never promoted";
+          check->message = "learner was never promoted";
         } else if (j->applied_index() + 50 < l->commit_index()) {
           check->ok = false;
-          check->detail = "promoted before catching up";
+          check->message = "promoted before catching up";
         }
         run.metric("promoted_at_ms", to_seconds_f(run.sim().now().time_since_epoch()) * 1000);
       });
@@ -363,7 +363,7 @@ ScenarioResult node_add(const ScenarioOptions& o) {
   RaftNode* l = run.raft(run.leader());
   if (check->ok && (l == nullptr || !l->membership().is_voter(joiner))) {
     check->ok = false;
-    check->detail = "the new node is not a voter at the end";
+    check->message = "the new node is not a voter at the end";
   }
   r.checks.insert(r.checks.begin(), {*check, no_failures(run, "no-failed-request")});
   return r;
@@ -383,7 +383,7 @@ ScenarioResult node_remove(const ScenarioOptions& o) {
     }
     removed->push_back(victim);
     run.change_membership({ChangeKind::kRemove, victim}, seconds(5), [check, victim](bool ok) {
-      if (!ok) { check->ok = false; absl::StrAppend(&check->detail, "node ", victim, " was never removed; "); }
+      if (!ok) { check->ok = false; absl::StrAppend(&check->message, "node ", victim, " was never removed; "); }
     });
   };
   run.sim().at(TimePoint(seconds(4)), "remove a follower", [remove] { remove(false); });
@@ -393,7 +393,7 @@ ScenarioResult node_remove(const ScenarioOptions& o) {
   for (NodeId n : *removed) {
     if (l == nullptr || l->membership().contains(n)) {
       check->ok = false;
-      absl::StrAppend(&check->detail, "node ", n, " is still a member; ");
+      absl::StrAppend(&check->message, "node ", n, " is still a member; ");
     }
   }
   r.checks.insert(r.checks.begin(), {*check, no_failures(run, "no-failed-request")});

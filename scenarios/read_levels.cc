@@ -56,11 +56,11 @@ CheckResult any_reads_return_written_values(const KvRun& run) {
     }
     if (!explained) {
       c.ok = false;
-      c.detail = "read " + check::describe(op) + " returned a value nobody wrote";
+      c.message = "read " + check::describe(op) + " returned a value nobody wrote";
       break;
     }
   }
-  if (c.ok) c.detail = std::to_string(judged) + " any-level reads";
+  if (c.ok) c.message = std::to_string(judged) + " any-level reads";
   return c;
 }
 

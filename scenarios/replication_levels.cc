@@ -47,7 +47,7 @@ ScenarioResult replication_levels(const ScenarioOptions& o) {
       RaftNode* f = run.raft(v);
       if (f != nullptr && f->log().last_index() < r.result.index) {
         all_check->ok = false;
-        all_check->detail = absl::StrCat("an all-level write at index ", r.result.index,
+        all_check->message = absl::StrCat("an all-level write at index ", r.result.index,
                                          " was acknowledged before voter ", v, " held it");
       }
     }

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/core/time.h"
+#include "scenarios/checkers/check_result.h"
 #include "scenarios/checkers/history.h"
 #include "sim/simulation.h"
 
@@ -56,11 +57,9 @@ class Params {
   std::vector<std::string> known_;
 };
 
-struct CheckResult {
-  std::string name;
-  bool ok = true;
-  std::string detail;  // one line; what failed, where and when
-};
+// One verdict of a run (scenarios/checkers/check_result.h): the message is
+// one line saying what failed, where and when.
+using CheckResult = check::CheckResult;
 
 // A fault as the nemesis applied it: [start, end) in virtual time; an
 // instant fault (a bit flip, a clock jump) has end == start.

@@ -51,9 +51,9 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int 
     std::string out;
     const ScenarioResult r = run_scenario(scenario, opts);
     for (const auto& c : r.checks) {
-      if (!c.ok) out += "check\t" + c.name + "\t" + one_line(c.detail) + "\n";
+      if (!c.ok) out += "check\t" + c.name + "\t" + one_line(c.message) + "\n";
     }
-    if (!r.liveness.ok) out += "check\t" + r.liveness.name + "\t" + one_line(r.liveness.detail) + "\n";
+    if (!r.liveness.ok) out += "check\t" + r.liveness.name + "\t" + one_line(r.liveness.message) + "\n";
     if (r.schedule) out += "schedule\t" + schedule_to_json(*r.schedule);
     for (size_t done = 0; done < out.size();) {
       const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);

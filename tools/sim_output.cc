@@ -27,7 +27,7 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds)
       << wall_seconds << "s\n";
   auto line = [&](const scenarios::CheckResult& c) {
     out << "  " << (c.ok ? "ok     " : "FAILED ") << c.name;
-    if (!c.detail.empty()) out << ": " << c.detail;
+    if (!c.message.empty()) out << ": " << c.message;
     out << "\n";
   };
   for (const auto& n : r.notes) out << "  " << n << "\n";

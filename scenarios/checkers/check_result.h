@@ -1,5 +1,6 @@
-// The result every checker other than linearizability returns.
+// The result every checker returns, and the one a scenario reports per check.
 //
+// `name` says which promise was judged ("linearizable", "read-your-writes");
 // `ok` is the verdict; `message` is one line for a terminal; `violations`
 // names what broke, each with the history operations involved, so a report
 // can draw them. Only the first kViolationsKeptMax are kept, the count says
@@ -18,6 +19,7 @@ struct Violation {
 };
 
 struct CheckResult {
+  std::string name;
   bool ok = true;
   std::string message;
   std::vector<Violation> violations;

@@ -222,7 +222,7 @@ TEST(RunReport, LivenessFailureAndPassAreToldApart) {
 TEST(RunReport, FirstFailureIsPlacedOnlyWhenItsDetailNamesAMoment) {
   ScenarioResult r = synthetic_result();
   EXPECT_EQ(page_data(render_run_report_html(r, info())).at("failure").at("at_s").to_number<double>(), 12.5);
-  r.checks[1].detail = "writes resumed only after 2500ms; no leader within 1.000000s";
+  r.checks[1].message = "writes resumed only after 2500ms; no leader within 1.000000s";
   const boost::json::object data = page_data(render_run_report_html(r, info()));
   EXPECT_EQ(text(data.at("failure").at("check")), "writes-again-within-2s");
   EXPECT_TRUE(data.at("failure").at("at_s").is_null());

@@ -16,8 +16,8 @@ ScenarioResult run(uint64_t seed, std::map<std::string, std::string> params = {}
 
 std::string describe(const ScenarioResult& r) {
   std::string s;
-  for (const auto& c : r.checks) s += c.name + (c.ok ? " ok; " : " FAILED: " + c.detail + "; ");
-  return s + r.liveness.detail;
+  for (const auto& c : r.checks) s += c.name + (c.ok ? " ok; " : " FAILED: " + c.message + "; ");
+  return s + r.liveness.message;
 }
 
 TEST(HealthBasic, OneSeedOneTraceHashAcrossASample) {

@@ -18,9 +18,9 @@ uint64_t seeds() {
 std::string describe(const ScenarioResult& r) {
   std::string s;
   for (const auto& c : r.checks) {
-    if (!c.ok) s += c.name + ": " + c.detail + "\n";
+    if (!c.ok) s += c.name + ": " + c.message + "\n";
   }
-  if (!r.liveness.ok) s += "liveness: " + r.liveness.detail + "\n";
+  if (!r.liveness.ok) s += "liveness: " + r.liveness.message + "\n";
   return s;
 }
 
