@@ -274,7 +274,7 @@ void KvRun::change_membership(MembershipChange change, Duration within, std::fun
     if (sim_.now() > deadline) return done(false);
     if (r == nullptr) return sim_.after(milliseconds(100), "membership retry", *attempt);
     r->change_membership(change, [this, done, attempt](RaftResult res) {
-      if (res.status.ok()) return done(true);
+      if (res.ok()) return done(true);
       sim_.after(milliseconds(100), "membership retry", *attempt);
     });
   };

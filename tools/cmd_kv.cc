@@ -5,8 +5,10 @@
 //   shoal kv cas KEY EXPECTED NEW --endpoints ...   (--expect-absent: KEY must not exist)
 //   shoal kv put --prefix k --count 1000 --endpoints ...   (batch: k0..k999 = v0..v999)
 //   shoal kv get --prefix k --count 1000 --endpoints ...   (batch: reports missing keys)
-// Exit codes: 0 every operation succeeded; 1 an operation failed, a key was
-// missing, or an outcome is unknown; 2 usage or bad input.
+// Exit codes: 0 every operation succeeded (a leader-level put, append or
+// delete: was accepted by the leader); 1 an operation failed, a key was
+// missing, or an outcome is unknown (a leader-level CAS is accepted before its
+// comparison is decided, so its outcome is unknown); 2 usage or bad input.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -136,8 +138,20 @@ int save_history(const Session& s, const std::string& path, int code) {
 }
 
 std::string show(const KvOpResult& r) {
+  if (r.outcome == OpOutcome::kAccepted) {
+    return "accepted at index " + std::to_string(r.index) + " (leader level: held by the leader, not applied yet)";
+  }
   if (r.outcome != OpOutcome::kOk) return std::string(to_string(r.outcome)) + ": " + r.error;
   return kv::describe(r.result);
+}
+
+// Whether a single operation did what was asked. A leader-level write that
+// the leader accepted did, for a put, append or delete (that is the level's
+// promise); a CAS's comparison is decided only when it applies, so an
+// accepted CAS has an unknown outcome.
+bool succeeded(const KvOpResult& r, bool conditional) {
+  if (r.outcome == OpOutcome::kAccepted) return !conditional;
+  return r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk;
 }
 
 // The batch's keys: PREFIX0..PREFIX<count-1>, or those listed in --keys-file
@@ -169,7 +183,7 @@ int run_batch(Session& s, const KvFlags& f) {
     const std::string value = "v" + key.substr(f.prefix.size());
     if (f.op == "put") {
       const KvOpResult r = s.write(kv::Put{key, value});
-      if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk) {
+      if (succeeded(r, /*conditional=*/false)) {
         ++ok;
         if (acked) acked << key << "\n" << std::flush;
       } else {
@@ -203,6 +217,7 @@ int run_kv(const KvFlags& f) {
   if (!rl.count(f.read_level)) return usage_error("--read must be linearizable, lease, session or any");
   const auto timeout = parse_duration(f.timeout);
   if (!timeout) return usage_error("--timeout: '" + f.timeout + "' is not a duration");
+  if (*timeout <= Duration(0)) return usage_error("--timeout must be longer than 0 (an operation needs time to be sent)");
   KvClientOptions o;
   for (const auto& [id, addr] : endpoints) o.nodes.push_back(id);
   o.write_level = wl.at(f.write_level);
@@ -224,11 +239,15 @@ int run_kv(const KvFlags& f) {
   else if (f.op == "delete") r = s.write(kv::Delete{f.args[0]});
   else if (f.expect_absent) r = s.write(kv::Cas{f.args[0], std::nullopt, f.args[1]});
   else r = s.write(kv::Cas{f.args[0], f.args[1], f.args[2]});
-  if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk) {
-    std::cout << (f.op == "get" ? r.result.value.value_or("") : "ok") << "\n";
+  if (succeeded(r, f.op == "cas")) {
+    std::cout << (f.op == "get" ? r.result.value.value_or("") : r.outcome == OpOutcome::kAccepted ? show(r) : "ok")
+              << "\n";
     return save_history(s, f.history_file, kExitPass);
   }
-  std::cerr << "shoal: " << f.op << " " << f.args[0] << ": " << show(r) << "\n";
+  std::cerr << "shoal: " << f.op << " " << f.args[0] << ": " << show(r)
+            << (r.outcome == OpOutcome::kAccepted ? "; whether the comparison held is not known (use --level quorum)"
+                                                  : "")
+            << "\n";
   return save_history(s, f.history_file, kExitCheckFailed);
 }
 

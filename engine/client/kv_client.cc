@@ -1,5 +1,4 @@
 #include "engine/client/kv_client.h"
-
 #include "engine/core/assert.h"
 
 #include "engine/core/channels.h"
@@ -16,6 +15,7 @@ constexpr int kAttemptBits = 16;
 const char* to_string(OpOutcome o) {
   switch (o) {
     case OpOutcome::kOk: return "ok";
+    case OpOutcome::kAccepted: return "accepted";
     case OpOutcome::kFail: return "fail";
     case OpOutcome::kUnknown: return "unknown";
   }
@@ -46,9 +46,7 @@ void KvClient::write(kv::Write w, KvCallback done) {
   op.request = ClientRequest{0, options_.group, true, static_cast<uint8_t>(options_.write_level), 0,
                              kv::encode_command(c)};
   op.done = std::move(done);
-  op.deadline = env_.now() + options_.operation_timeout;
-  op_ = std::move(op);
-  attempt();
+  start(std::move(op));
 }
 
 void KvClient::read(std::string key, KvCallback done) {
@@ -60,16 +58,25 @@ void KvClient::read(std::string key, KvCallback done) {
   op.request = ClientRequest{0, options_.group, false, static_cast<uint8_t>(options_.read_level), token_,
                              kv::encode_query(q)};
   op.done = std::move(done);
+  start(std::move(op));
+}
+
+void KvClient::start(Op op) {
   op.deadline = env_.now() + options_.operation_timeout;
   op_ = std::move(op);
-  attempt();
+  const uint64_t number = op_->number;
+  attempt_timer_.arm(Duration(0), [this, number] {
+    if (op_ && op_->number == number) attempt();
+  });
 }
 
 void KvClient::attempt() {
   Op& op = *op_;
   if (env_.now() >= op.deadline) {
-    return finish(KvOpResult{op.request.write ? OpOutcome::kUnknown : OpOutcome::kFail, {},
-                             "timed out after " + std::to_string(op.attempts) + " attempts"});
+    KvOpResult timed_out;
+    timed_out.outcome = op.request.write ? OpOutcome::kUnknown : OpOutcome::kFail;
+    timed_out.error = "timed out after " + std::to_string(op.attempts) + " attempts";
+    return finish(std::move(timed_out));
   }
   op.attempts++;
   op.request.request_id = (op.number << kAttemptBits) | (static_cast<uint64_t>(op.attempts) & 0xffff);
@@ -101,11 +108,18 @@ void KvClient::on_reply(Message&& m) {
   Op& op = *op_;
   switch (reply->status) {
     case ReplyStatus::kOk: {
+      // Success always carries the state machine's answer; without one the
+      // reply is garbled, and another attempt will answer.
       auto result = kv::decode_result(reply->payload);
-      if (!result.ok() && !reply->payload.empty()) return;  // a garbled reply: wait for another
-      KvOpResult r{OpOutcome::kOk, result.ok() ? *result : kv::Result{}, "", m.from, op.attempts};
-      if (!op.request.write && result.ok() && result->code == kv::Code::kBehind) return retry(next_node());
-      if (result.ok() && (result->code == kv::Code::kSessionExpired || result->code == kv::Code::kStaleSequence)) {
+      if (!result.ok()) return;
+      if (!op.request.write && result->code == kv::Code::kBehind) return retry(next_node());
+      KvOpResult r;
+      r.outcome = OpOutcome::kOk;
+      r.result = *result;
+      r.index = op.request.write ? reply->index : 0;
+      r.served_by = m.from;
+      r.attempts = op.attempts;
+      if (result->code == kv::Code::kSessionExpired || result->code == kv::Code::kStaleSequence) {
         r.outcome = OpOutcome::kUnknown;
         r.error = result->message;
       }
@@ -113,6 +127,21 @@ void KvClient::on_reply(Message&& m) {
       if (op.request.write || options_.read_level != ReadLevel::kAny) target_ = m.from;
       return finish(std::move(r));
     }
+    case ReplyStatus::kAccepted: {
+      if (!op.request.write) return;  // only writes are accepted; a garbled reply
+      KvOpResult r;
+      r.outcome = OpOutcome::kAccepted;
+      r.index = reply->index;
+      r.served_by = m.from;
+      r.attempts = op.attempts;
+      // If the write survives, a session read waits for it.
+      token_ = std::max(token_, reply->index);
+      target_ = m.from;
+      return finish(std::move(r));
+    }
+    case ReplyStatus::kOverloaded:
+      // A healthy leader with a full queue: wait and ask it again.
+      return retry(m.from);
     case ReplyStatus::kNotLeader:
       return retry(reply->leader_hint != kNoNode ? reply->leader_hint : next_node());
     case ReplyStatus::kUnknown:
@@ -120,7 +149,14 @@ void KvClient::on_reply(Message&& m) {
       return retry(next_node());
     case ReplyStatus::kBadRequest:
       // Refused before it was proposed: the same bytes never reach a log.
-      return finish(KvOpResult{OpOutcome::kFail, {}, reply->message, m.from, op.attempts});
+    {
+      KvOpResult r;
+      r.outcome = OpOutcome::kFail;
+      r.error = reply->message;
+      r.served_by = m.from;
+      r.attempts = op.attempts;
+      return finish(std::move(r));
+    }
   }
 }
 

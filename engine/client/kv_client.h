@@ -6,9 +6,14 @@
 // the state machine applies each write at most once, and gives up after
 // operation_timeout. Every operation ends in one outcome a checker can use:
 //   kOk       it took effect (for a read: it returned this value);
+//   kAccepted a leader-level write the leader holds but had not applied: it
+//             takes effect unless the leader fails first, and it has no
+//             result (a CAS's comparison is not known to the client);
 //   kFail     it certainly did not take effect;
 //   kUnknown  it may have taken effect or not (a write that timed out, or
 //             whose session expired while it was being retried).
+// `done` always runs later, on the event loop — never inside write() or
+// read() — so a caller may wait on its loop for it.
 // One operation at a time per client, like a Jepsen process. Reads carry the
 // session token (the highest log index this client has seen) so session-level
 // reads see the client's own writes.
@@ -36,12 +41,13 @@ struct KvClientOptions {
   ReadLevel read_level = ReadLevel::kLinearizable;
 };
 
-enum class OpOutcome { kOk, kFail, kUnknown };
+enum class OpOutcome { kOk, kAccepted, kFail, kUnknown };
 const char* to_string(OpOutcome o);
 
 struct KvOpResult {
   OpOutcome outcome = OpOutcome::kFail;
   kv::Result result;      // kOk: what the state machine answered
+  uint64_t index = 0;     // kOk, kAccepted writes: the log index of the write's entry
   std::string error;      // kFail / kUnknown: why
   NodeId served_by = kNoNode;
   int attempts = 0;
@@ -74,6 +80,8 @@ class KvClient {
     int attempts = 0;
   };
 
+  // Starts an operation: its first attempt runs on the loop, not now.
+  void start(Op op);
   void attempt();
   void on_reply(Message&& m);
   void finish(KvOpResult r);

@@ -1,5 +1,4 @@
 #include "engine/cluster/health.h"
-
 #include "engine/core/assert.h"
 
 #include "engine/core/channels.h"

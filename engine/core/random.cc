@@ -1,7 +1,8 @@
 #include "engine/core/random.h"
 
-#include "engine/core/assert.h"
 #include <cmath>
+
+#include "engine/core/assert.h"
 
 namespace shoal {
 

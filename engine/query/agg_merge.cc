@@ -1,8 +1,8 @@
 // Merging aggregation partials (see agg_partial.h): the coordinator's half of
 // every aggregation.
-#include "engine/core/assert.h"
 #include <utility>
 
+#include "engine/core/assert.h"
 #include "engine/query/agg_partial.h"
 
 namespace shoal::query {

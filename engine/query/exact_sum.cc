@@ -1,8 +1,9 @@
 #include "engine/query/exact_sum.h"
 
-#include "engine/core/assert.h"
 #include <cmath>
 #include <utility>
+
+#include "engine/core/assert.h"
 
 namespace shoal::query {
 

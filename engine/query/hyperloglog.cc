@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <bit>
-#include "engine/core/assert.h"
 #include <cmath>
 #include <limits>
+
+#include "engine/core/assert.h"
 
 namespace shoal::query {
 

@@ -1,11 +1,11 @@
 #include "engine/query/tdigest.h"
 
 #include <algorithm>
-#include "engine/core/assert.h"
 #include <cmath>
 #include <limits>
 #include <numbers>
 
+#include "engine/core/assert.h"
 #include "engine/query/exact_sum.h"
 
 namespace shoal::query {

@@ -2,11 +2,33 @@
 #include "engine/raft/raft.h"
 
 #include <algorithm>
-#include "engine/core/assert.h"
 
+#include "engine/core/assert.h"
 #include "engine/core/channels.h"
 
 namespace shoal {
+
+const char* to_string(RaftError e) {
+  switch (e) {
+    case RaftError::kNone: return "ok";
+    case RaftError::kNotLeader: return "not-leader";
+    case RaftError::kUnavailable: return "unavailable";
+    case RaftError::kOverloaded: return "overloaded";
+    case RaftError::kOutcomeUnknown: return "outcome-unknown";
+    case RaftError::kRejected: return "rejected";
+  }
+  return "?";
+}
+
+RaftResult RaftNode::refusal(RaftError error, std::string why) const {
+  SHOAL_ASSERT(error != RaftError::kNone);
+  RaftResult r;
+  r.error = error;
+  r.message = std::move(why);
+  r.leader_hint = leader_;
+  r.applied = false;
+  return r;
+}
 
 const char* to_string(Role r) {
   switch (r) {
@@ -267,9 +289,12 @@ void RaftNode::fail_pending(const std::string& why) {
   // Aborted: the write may still commit under another leader — its outcome
   // is unknown. A read simply did not happen.
   for (auto& w : writes) {
-    if (w.done) w.done(RaftResult{absl::AbortedError(why), w.index, "", leader_});
+    if (!w.done) continue;
+    RaftResult unknown = refusal(RaftError::kOutcomeUnknown, why);
+    unknown.index = w.index;
+    w.done(std::move(unknown));
   }
-  for (auto& r : reads) r.done(RaftResult{absl::UnavailableError(why), r.index, "", leader_});
+  for (auto& r : reads) r.done(refusal(RaftError::kUnavailable, why));
 }
 
 }  // namespace shoal

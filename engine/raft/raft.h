@@ -68,15 +68,35 @@ struct RaftOptions {
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
 const char* to_string(Role r);
 
+// Why a proposal, a read or a membership change was not done. Callers decide
+// what to do by this code, never by the message text.
+enum class RaftError : uint8_t {
+  kNone,
+  kNotLeader,       // not done: this replica does not lead; leader_hint may name who does
+  kUnavailable,     // not done: cannot serve now (not caught up, storage failed,
+                    // leadership being transferred); retry, here or elsewhere
+  kOverloaded,      // not done: over a bound on pending work; retry here later
+  kOutcomeUnknown,  // a write that may or may not take effect: leadership was
+                    // lost after it was appended, or its entry was replaced
+  kRejected,        // not done and never will be as asked (an impossible
+                    // membership change, a change while another is in flight)
+};
+const char* to_string(RaftError e);
+
 // What a proposal or a read came to.
 struct RaftResult {
-  // OK; Unavailable: not done (not the leader, not caught up), retry elsewhere;
-  // Aborted: a write whose outcome is unknown (leadership lost after it was
-  // appended); ResourceExhausted: over a bound, retry later.
-  absl::Status status;
+  RaftError error = RaftError::kNone;
+  std::string message;         // why, when error != kNone
   uint64_t index = 0;          // the entry's log index (writes) or the read index
   std::string value;           // the state machine's result or query answer
   NodeId leader_hint = kNoNode;
+  // Writes: whether the entry was applied when the answer left. A write at
+  // Ack::kLeader may be answered once the leader's copy is durable and before
+  // it is applied: then it has no result (value is empty) — the write was
+  // accepted, and what it does (a CAS's comparison) is decided at apply.
+  bool applied = true;
+
+  bool ok() const { return error == RaftError::kNone; }
 };
 using RaftCallback = std::function<void(RaftResult)>;
 
@@ -235,6 +255,8 @@ class RaftNode {
   void on_config_entry(uint64_t index, const Membership& m);
   void rebuild_config_after_truncation();
   void fail_pending(const std::string& why);
+  // A refusal: no effect, a code, a reason and who this node thinks leads.
+  RaftResult refusal(RaftError error, std::string why) const;
 
   Env& env_;
   RaftOptions options_;

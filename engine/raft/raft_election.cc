@@ -1,6 +1,6 @@
 // RaftNode: elections — pre-vote, vote, and the tally.
-#include "engine/core/assert.h"
 
+#include "engine/core/assert.h"
 #include "engine/core/planted.h"
 #include "engine/raft/raft.h"
 

@@ -24,29 +24,29 @@ void RaftNode::on_config_entry(uint64_t index, const Membership& m) {
 
 void RaftNode::change_membership(MembershipChange change, RaftCallback done) {
   if (role_ != Role::kLeader || !failure_.ok()) {
-    return done(RaftResult{absl::UnavailableError("not the leader"), 0, "", leader_});
+    return done(refusal(RaftError::kNotLeader, "not the leader"));
   }
   // One change at a time, and only once this leader committed in its term
   // (otherwise an uncommitted change of a previous leader could be lost
   // while this one commits: the bug in the original single-server scheme).
   if (config_history_.rbegin()->first > commit_ || !committed_in_term_) {
-    return done(RaftResult{absl::UnavailableError("a configuration change is in progress"), 0, "", leader_});
+    return done(refusal(RaftError::kUnavailable, "a configuration change is in progress"));
   }
   if (change.kind == ChangeKind::kPromote) {
     const uint64_t match = match_index(change.node);
     if (match + options_.learner_catchup_entries < log_->last_index()) {
-      return done(RaftResult{absl::UnavailableError("learner has not caught up yet"), 0, "", leader_});
+      return done(refusal(RaftError::kUnavailable, "learner has not caught up yet"));
     }
   }
   auto next = apply_change(config_, change);
-  if (!next.ok()) return done(RaftResult{next.status(), 0, "", leader_});
+  if (!next.ok()) return done(refusal(RaftError::kRejected, std::string(next.status().message())));
   LogEntry e{log_->last_index() + 1, term_, make_entry_data(EntryKind::kConfig, encode_membership(*next))};
   const uint64_t index = e.index, t = term_;
   absl::Status st = log_->append({std::move(e)}, [this, index, t](absl::Status s) {
     if (!s.ok()) return fail(s);
     on_own_append_durable(index, t);
   });
-  if (!st.ok()) return done(RaftResult{st, 0, "", leader_});
+  if (!st.ok()) return done(refusal(RaftError::kUnavailable, std::string(st.message())));
   writes_.push_back(PendingWrite{index, t, Ack::kQuorum, std::move(done), false, ""});
   on_config_entry(index, *next);
   broadcast_append(/*heartbeat=*/false);

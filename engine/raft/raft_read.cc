@@ -7,7 +7,7 @@ namespace shoal {
 
 void RaftNode::read_index(std::string query, RaftCallback done) {
   if (role_ != Role::kLeader || !failure_.ok()) {
-    return done(RaftResult{absl::UnavailableError("not the leader"), 0, "", leader_});
+    return done(refusal(RaftError::kNotLeader, "not the leader"));
   }
   // The read must see every write committed before it arrived: it waits for
   // the commit index as of now, and for a quorum to confirm, in a heartbeat
@@ -34,12 +34,12 @@ void RaftNode::read_lease(std::string query, RaftCallback done) {
 }
 
 RaftResult RaftNode::read_local(const std::string& query) const {
-  if (!failure_.ok()) return RaftResult{failure_, applied_, "", leader_};
-  return RaftResult{absl::OkStatus(), applied_, sm_.query(query), leader_};
+  if (!failure_.ok()) return refusal(RaftError::kUnavailable, std::string(failure_.message()));
+  return RaftResult{RaftError::kNone, "", applied_, sm_.query(query), leader_};
 }
 
 void RaftNode::read_after(uint64_t index, std::string query, Duration timeout, RaftCallback done) {
-  if (!failure_.ok()) return done(RaftResult{failure_, applied_, "", leader_});
+  if (!failure_.ok()) return done(refusal(RaftError::kUnavailable, std::string(failure_.message())));
   if (applied_ >= index) return done(read_local(query));
   WaitingRead w{index, std::move(query), std::move(done), kNoTimer};
   std::weak_ptr<bool> alive = alive_;
@@ -51,7 +51,7 @@ void RaftNode::read_after(uint64_t index, std::string query, Duration timeout, R
       if (it->index == key && applied_ < key) {
         auto done = std::move(it->done);
         waiting_reads_.erase(it);
-        done(RaftResult{absl::UnavailableError("replica has not caught up to the session"), applied_, "", leader_});
+        done(refusal(RaftError::kUnavailable, "replica has not caught up to the session"));
         return;
       }
     }
@@ -96,7 +96,7 @@ void RaftNode::serve_reads() {
     if (applied_ < index) break;
     PendingRead done = std::move(r);
     reads_.pop_front();
-    done.done(RaftResult{absl::OkStatus(), index, sm_.query(done.query), leader_});
+    done.done(RaftResult{RaftError::kNone, "", index, sm_.query(done.query), leader_});
   }
 }
 

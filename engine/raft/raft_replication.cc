@@ -1,7 +1,7 @@
 // RaftNode: log replication, commitment and applying.
 #include <algorithm>
-#include "engine/core/assert.h"
 
+#include "engine/core/assert.h"
 #include "engine/env/buggify.h"
 #include "engine/raft/raft.h"
 
@@ -9,10 +9,10 @@ namespace shoal {
 
 void RaftNode::propose(std::string command, Ack ack, RaftCallback done) {
   if (role_ != Role::kLeader || transfer_target_ != kNoNode || !failure_.ok()) {
-    return done(RaftResult{absl::UnavailableError("not the leader"), 0, "", leader_});
+    return done(refusal(RaftError::kNotLeader, "not the leader"));
   }
   if (writes_.size() >= options_.max_pending_proposals) {
-    return done(RaftResult{absl::ResourceExhaustedError("too many pending proposals"), 0, "", leader_});
+    return done(refusal(RaftError::kOverloaded, "too many pending proposals"));
   }
   LogEntry e{log_->last_index() + 1, term_, make_entry_data(EntryKind::kCommand, command)};
   const uint64_t index = e.index, t = term_;
@@ -22,7 +22,7 @@ void RaftNode::propose(std::string command, Ack ack, RaftCallback done) {
   });
   if (!st.ok()) {
     if (!log_->status().ok()) fail(log_->status());
-    return done(RaftResult{st, 0, "", leader_});
+    return done(refusal(RaftError::kUnavailable, std::string(st.message())));
   }
   writes_.push_back(PendingWrite{index, t, ack, std::move(done), false, ""});
   broadcast_append(/*heartbeat=*/false);
@@ -306,11 +306,19 @@ void RaftNode::apply_committed() {
 
 void RaftNode::apply_entry(const LogEntry& e) {
   SHOAL_ASSERT(e.index == applied_ + 1);
+  SHOAL_ASSERT(e.index <= commit_);
+  // Every entry reached the log through this code's own encoding and passed
+  // its checksum since: one that does not parse is a bug, and skipping it
+  // would let replicas diverge silently.
   auto parsed = parse_entry_data(e.data);
+  SHOAL_ASSERT(parsed.ok());
   std::string result;
-  if (parsed.ok() && parsed->first == EntryKind::kCommand) {
+  if (parsed->first == EntryKind::kCommand) {
     result = sm_.apply(e.index, parsed->second);
+  } else {
+    sm_.skip(e.index);
   }
+  SHOAL_ASSERT(sm_.applied_index() == e.index);
   applied_ = e.index;
   if (observer_) observer_->on_apply(*this, e);
   if (role_ == Role::kLeader && e.term == term_) committed_in_term_ = true;
@@ -321,7 +329,9 @@ void RaftNode::apply_entry(const LogEntry& e) {
       w.result = std::move(result);
     } else if (w.done) {
       // Another leader's entry took this index: the write was lost.
-      w.done(RaftResult{absl::AbortedError("entry overwritten by a newer leader"), w.index, "", leader_});
+      RaftResult lost = refusal(RaftError::kOutcomeUnknown, "entry overwritten by a newer leader");
+      lost.index = w.index;
+      w.done(std::move(lost));
       w.done = nullptr;
     }
     break;
@@ -344,7 +354,11 @@ void RaftNode::complete_writes() {
       }
     }
     if (!ready) continue;
-    w.done(RaftResult{absl::OkStatus(), w.index, w.applied ? w.result : "", leader_});
+    // A leader-level write may leave before it is applied: it carries no
+    // result then, and says so, rather than an empty one a client would
+    // read as success.
+    RaftResult done{RaftError::kNone, "", w.index, w.applied ? w.result : "", leader_, w.applied};
+    w.done(std::move(done));
     w.done = nullptr;
   }
   while (!writes_.empty() && !writes_.front().done && writes_.front().applied) writes_.pop_front();

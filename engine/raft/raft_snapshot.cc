@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "engine/core/assert.h"
 #include "engine/env/buggify.h"
 #include "engine/raft/raft.h"
 
@@ -21,6 +22,11 @@ void RaftNode::restore_from_snapshot_store() {
   if (!cfg.ok()) return fail(absl::DataLossError("snapshot holds a malformed configuration"));
   if (absl::Status st = sm_.restore(snap->state); !st.ok()) return fail(st);
   const uint64_t index = snap->meta.index, term = snap->meta.term;
+  // The machine's state is the state after applying the snapshot's index;
+  // snapshots written before machines counted skipped entries may name an
+  // earlier index, which the skip brings level.
+  SHOAL_ASSERT(sm_.applied_index() <= index);
+  if (sm_.applied_index() < index) sm_.skip(index);
   // Configurations the snapshot covers are replaced by the one it carries.
   config_history_.erase(config_history_.begin(), config_history_.upper_bound(index));
   config_history_[index] = *cfg;

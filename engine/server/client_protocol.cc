@@ -30,6 +30,8 @@ const char* to_string(ReplyStatus s) {
     case ReplyStatus::kUnavailable: return "unavailable";
     case ReplyStatus::kUnknown: return "unknown";
     case ReplyStatus::kBadRequest: return "bad-request";
+    case ReplyStatus::kAccepted: return "accepted";
+    case ReplyStatus::kOverloaded: return "overloaded";
   }
   return "?";
 }
@@ -79,7 +81,7 @@ absl::StatusOr<ClientReply> decode_reply(std::string_view bytes) {
   r.index = rd.varint();
   r.payload = rd.bytes();
   r.message = rd.bytes();
-  if (!rd.finished_ok() || status < 1 || status > 5) return absl::InvalidArgumentError("malformed client reply");
+  if (!rd.finished_ok() || status < 1 || status > kReplyStatusMax) return absl::InvalidArgumentError("malformed client reply");
   r.status = static_cast<ReplyStatus>(status);
   return r;
 }

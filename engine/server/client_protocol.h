@@ -47,7 +47,13 @@ enum class ReplyStatus : uint8_t {
   kUnavailable = 3,  // this node cannot serve now (no quorum, behind, failed storage)
   kUnknown = 4,      // the write may or may not have taken effect (leadership lost)
   kBadRequest = 5,   // malformed payload; retrying will not help
+  // A leader-level write the leader holds durably but has not applied: it
+  // will take effect unless the leader fails first, and it has no result yet
+  // (payload empty) — a CAS's comparison is decided when it applies.
+  kAccepted = 6,
+  kOverloaded = 7,   // the node is over a bound on pending work; retry it later
 };
+inline constexpr uint8_t kReplyStatusMax = 7;
 const char* to_string(ReplyStatus s);
 
 struct ClientReply {
@@ -55,7 +61,7 @@ struct ClientReply {
   ReplyStatus status = ReplyStatus::kOk;
   NodeId leader_hint = kNoNode;
   uint64_t index = 0;      // writes: the entry's index; reads: the index read at
-  std::string payload;     // kv::Result, encoded (kOk only)
+  std::string payload;     // kv::Result, encoded (kOk only; empty for kAccepted)
   std::string message;     // why, for errors
 };
 

@@ -56,20 +56,24 @@ void KvGroup::handle(NodeId from, ClientRequest request) {
 
 namespace {
 
-// How a Raft outcome becomes a reply: OK carries the result; a rejection
-// (Unavailable) had no effect; an abort leaves a write's outcome unknown.
-ClientReply to_reply(uint64_t request_id, const RaftResult& r) {
-  ClientReply out{request_id, ReplyStatus::kOk, r.leader_hint, r.index, r.value, ""};
-  if (r.status.ok()) return out;
-  out.payload.clear();
-  out.message = std::string(r.status.message());
-  if (absl::IsAborted(r.status)) {
-    out.status = ReplyStatus::kUnknown;
-  } else if (out.message == "not the leader") {
-    out.status = ReplyStatus::kNotLeader;
-  } else {
-    out.status = ReplyStatus::kUnavailable;
+// How a Raft outcome becomes a reply, by its typed error: success carries
+// the result (or, for a leader-level write not yet applied, says accepted);
+// a refusal had no effect; a lost leadership leaves a write's outcome unknown.
+ReplyStatus reply_status(const RaftResult& r) {
+  switch (r.error) {
+    case RaftError::kNone: return r.applied ? ReplyStatus::kOk : ReplyStatus::kAccepted;
+    case RaftError::kNotLeader: return ReplyStatus::kNotLeader;
+    case RaftError::kOverloaded: return ReplyStatus::kOverloaded;
+    case RaftError::kOutcomeUnknown: return ReplyStatus::kUnknown;
+    case RaftError::kUnavailable:
+    case RaftError::kRejected: return ReplyStatus::kUnavailable;
   }
+  return ReplyStatus::kUnavailable;
+}
+
+ClientReply to_reply(uint64_t request_id, const RaftResult& r) {
+  ClientReply out{request_id, reply_status(r), r.leader_hint, r.index, "", r.message};
+  if (out.status == ReplyStatus::kOk) out.payload = r.value;
   return out;
 }
 

@@ -1,10 +1,10 @@
 #include "engine/server/node.h"
 
 #include <algorithm>
-#include "engine/core/assert.h"
 
 #include <boost/json.hpp>
 
+#include "engine/core/assert.h"
 #include "engine/core/channels.h"
 #include "engine/core/codec.h"
 

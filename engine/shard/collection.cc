@@ -1,8 +1,8 @@
 #include "engine/shard/collection.h"
 
 #include <algorithm>
-#include "engine/core/assert.h"
 
+#include "engine/core/assert.h"
 #include "engine/query/str_cat.h"
 
 namespace shoal::shard {

@@ -1,8 +1,7 @@
 #include "engine/shard/kv_state.h"
 
-#include "engine/core/assert.h"
-
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 #include "engine/core/random.h"
 
 namespace shoal::kv {

@@ -1,10 +1,10 @@
 #include "engine/shard/kv_state_machine.h"
 
-#include "engine/core/assert.h"
 #include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 
 namespace shoal::kv {
 namespace {
@@ -33,6 +33,11 @@ std::string KvStateMachine::apply(uint64_t index, std::string_view bytes) {
     return encode_result(make_result(Code::kError, index, std::string(command.status().message())));
   }
   return encode_result(apply_command(index, *command));
+}
+
+void KvStateMachine::skip(uint64_t index) {
+  SHOAL_ASSERT(index > state_.applied_index());
+  state_.set_applied_index(index);
 }
 
 Result KvStateMachine::apply_command(uint64_t index, const Command& command) {

@@ -35,6 +35,10 @@
 // max_sessions other clients' writes (or max_session_bytes of results) in
 // between.
 //
+// Applied index. Every committed entry moves it — a command through apply(),
+// a leader's no-op or a configuration change through skip() — so it is the
+// Raft log index of the last entry this replica applied, on every replica.
+//
 // Reads. query() answers a Get with the value and the machine's applied
 // index, or kBehind (with the applied index) when the Get asks for a higher
 // min_applied_index — how a replica serves a session's read-your-writes token.
@@ -67,6 +71,8 @@ class KvStateMachine final : public StateMachine {
   // REQUIRES: index > applied_index(). PROMISES: applied_index() == index, and
   // an encoded Result; malformed bytes give kError and change nothing else.
   std::string apply(uint64_t index, std::string_view command) override;
+  // REQUIRES: index > applied_index(). PROMISES: applied_index() == index.
+  void skip(uint64_t index) override;
   // PROMISES: an encoded Result; malformed bytes give kError.
   std::string query(std::string_view request) const override;
   std::string snapshot() const override;
@@ -80,7 +86,7 @@ class KvStateMachine final : public StateMachine {
   Result apply_command(uint64_t index, const Command& command);
   Result read(const Query& query) const;
 
-  uint64_t applied_index() const { return state_.applied_index(); }
+  uint64_t applied_index() const override { return state_.applied_index(); }
   size_t key_count() const { return state_.data().size(); }
   size_t session_count() const { return state_.sessions().size(); }
   size_t session_bytes() const { return state_.session_bytes(); }

@@ -1,7 +1,6 @@
 #include "engine/shard/vector_index.h"
 
 #include <algorithm>
-#include "engine/core/assert.h"
 #include <numeric>
 
 #include <faiss/IndexFlat.h>
@@ -11,6 +10,7 @@
 #include <faiss/utils/distances.h>
 #include <faiss/utils/random.h>
 
+#include "engine/core/assert.h"
 #include "engine/core/random.h"
 #include "engine/shard/faiss_threads.h"
 

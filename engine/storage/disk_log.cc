@@ -2,9 +2,8 @@
 // disk_log_recovery.cc.
 #include "engine/storage/disk_log.h"
 
-#include "engine/core/assert.h"
-
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 #include "engine/env/buggify.h"
 #include "engine/storage/hard_state_file.h"
 #include "engine/storage/wal_format.h"

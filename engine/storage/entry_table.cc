@@ -1,8 +1,7 @@
 #include "engine/storage/entry_table.h"
 
-#include "engine/core/assert.h"
-
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 
 namespace shoal {
 

@@ -1,8 +1,7 @@
 #include "engine/storage/memory_log.h"
 
-#include "engine/core/assert.h"
-
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 
 namespace shoal {
 

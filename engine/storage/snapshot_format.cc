@@ -1,8 +1,7 @@
 #include "engine/storage/snapshot_format.h"
 
-#include "engine/core/assert.h"
-
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 #include "engine/core/checksum.h"
 #include "engine/core/codec.h"
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/assert.h"
 #include "engine/core/codec.h"
 #include "engine/raft/invariants.h"
 #include "engine/raft/raft.h"
@@ -20,9 +21,15 @@ namespace shoal::testing {
 class ListMachine final : public StateMachine {
  public:
   std::string apply(uint64_t index, std::string_view command) override {
+    skip(index);
     items_.emplace_back(command);
     return std::to_string(items_.size());
   }
+  void skip(uint64_t index) override {
+    SHOAL_ASSERT(index > applied_);
+    applied_ = index;
+  }
+  uint64_t applied_index() const override { return applied_; }
   std::string query(std::string_view) const override {
     std::string s;
     for (const auto& i : items_) s += i + ",";
@@ -30,15 +37,18 @@ class ListMachine final : public StateMachine {
   }
   std::string snapshot() const override {
     Writer w;
+    w.varint(applied_);
     w.varint(items_.size());
     for (const auto& i : items_) w.bytes(i);
     return w.take();
   }
   absl::Status restore(std::string_view bytes) override {
     Reader r(bytes);
+    const uint64_t applied = r.varint();
     std::vector<std::string> items(r.varint());
     for (auto& i : items) i = r.bytes();
     if (!r.finished_ok()) return absl::DataLossError("bad list snapshot");
+    applied_ = applied;
     items_ = std::move(items);
     return absl::OkStatus();
   }
@@ -49,6 +59,7 @@ class ListMachine final : public StateMachine {
   const std::vector<std::string>& items() const { return items_; }
 
  private:
+  uint64_t applied_ = 0;
   std::vector<std::string> items_;
 };
 
@@ -114,7 +125,7 @@ struct RaftCluster {
     absl::Status st;
     node(l)->propose(cmd, ack, [&](RaftResult r) {
       done = true;
-      st = r.status;
+      st = r.ok() ? absl::OkStatus() : absl::UnavailableError(std::string(to_string(r.error)) + ": " + r.message);
     });
     sim.run_until([&] { return done; }, sim.now() + within);
     return done ? st : absl::DeadlineExceededError("no answer");
