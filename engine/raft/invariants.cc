@@ -16,6 +16,24 @@ void RaftInvariants::violation(std::string what) {
 void RaftInvariants::on_start(const RaftNode& node) {
   commit_[node.id()] = node.commit_index();
   last_applied_[node.id()] = node.applied_index();
+  check_positions(node);
+}
+
+void RaftInvariants::check_positions(const RaftNode& node) {
+  if (node.applied_index() > node.commit_index()) {
+    violation("replica " + std::to_string(node.id()) + " applied " + std::to_string(node.applied_index()) +
+              " beyond its commit index " + std::to_string(node.commit_index()));
+  }
+  if (node.commit_index() > std::max(node.last_index(), node.applied_index())) {
+    violation("replica " + std::to_string(node.id()) + " commit index " + std::to_string(node.commit_index()) +
+              " is beyond its log, which ends at " + std::to_string(node.last_index()));
+  }
+}
+
+uint64_t RaftInvariants::committed_in(uint64_t index) const {
+  if (index == 0 || index > max_committed_) return 0;
+  auto it = commit_term_runs_.upper_bound(index);
+  return it == commit_term_runs_.begin() ? 0 : std::prev(it)->second;
 }
 
 void RaftInvariants::on_role(const RaftNode& node) {
@@ -25,9 +43,13 @@ void RaftInvariants::on_role(const RaftNode& node) {
     violation("two leaders in term " + std::to_string(node.term()) + ": " +
               std::to_string(it->second) + " and " + std::to_string(node.id()));
   }
-  // Leader completeness: everything applied anywhere is in the new leader's log.
+  // Leader completeness: everything committed in an earlier term is in the
+  // new leader's log. (Everything applied was committed; an entry committed
+  // only in this term or later is no business of this leader's.)
   const LogStorage& log = node.log();
   for (auto a = applied_.lower_bound(log.first_index()); a != applied_.end(); ++a) {
+    const uint64_t committed_term = committed_in(a->first);
+    if (committed_term == 0 || committed_term >= node.term()) continue;
     if (a->first > log.last_index()) {
       violation("leader " + std::to_string(node.id()) + " of term " + std::to_string(node.term()) +
                 " lacks applied entry " + std::to_string(a->first));
@@ -49,6 +71,32 @@ void RaftInvariants::on_commit(const RaftNode& node) {
               std::to_string(c) + " to " + std::to_string(node.commit_index()));
   }
   c = node.commit_index();
+  check_positions(node);
+  note_committed(node.commit_index(), node.term());
+}
+
+void RaftInvariants::note_committed(uint64_t commit, uint64_t term) {
+  // A replica in `term` learned that everything up to `commit` is committed,
+  // so each index up to `commit` was committed in `term` or earlier. The
+  // recorded term of an index is the lowest such term seen; it never
+  // decreases along the log (an entry is committed no later than any entry
+  // after it), so the indices whose term falls now form one range: from the
+  // first run above `term` up to `commit`.
+  if (commit == 0) return;
+  uint64_t from = max_committed_ + 1;
+  for (const auto& [start, t] : commit_term_runs_) {
+    if (t > term) {
+      from = start;
+      break;
+    }
+  }
+  if (from > commit) return;
+  const uint64_t after = commit + 1;
+  const uint64_t after_term = committed_in(after);
+  commit_term_runs_.erase(commit_term_runs_.lower_bound(from), commit_term_runs_.lower_bound(after + 1));
+  if (committed_in(from - 1) != term) commit_term_runs_[from] = term;
+  if (after_term != 0 && after_term != term) commit_term_runs_[after] = after_term;
+  max_committed_ = std::max(max_committed_, commit);
 }
 
 void RaftInvariants::on_apply(const RaftNode& node, const LogEntry& entry) {
@@ -69,6 +117,7 @@ void RaftInvariants::on_apply(const RaftNode& node, const LogEntry& entry) {
 
 void RaftInvariants::on_restore(const RaftNode& node, uint64_t index, uint64_t term) {
   last_applied_[node.id()] = index;
+  note_committed(index, node.term());
   if (auto it = applied_.find(index); it != applied_.end() && it->second.term != term) {
     violation("replica " + std::to_string(node.id()) + " restored a snapshot at " +
               std::to_string(index) + " of term " + std::to_string(term) + ", applied term was " +

@@ -7,8 +7,16 @@
 //    one incarnation;
 //  * state machine safety: every replica applies, at each index, the same
 //    entry (term and bytes) — so every applied prefix agrees;
-//  * leader completeness: a new leader's log holds every entry any replica
-//    has applied (unless compacted into its snapshot).
+//  * leader completeness, exactly as Raft states it: an entry committed in
+//    term T is in the log of every leader of a term above T (unless
+//    compacted into its snapshot). An entry counts as committed in the
+//    lowest term in which any replica learned it was committed — never
+//    below the term in which it really was, so the check cannot cry wolf.
+//    A leader of a lower term may lack it: a candidate paused mid-campaign
+//    can resume, count votes of its old term and lead that term after a
+//    later term's leader committed entries it never saw; that is legal
+//    Raft (it cannot commit anything: every voter moved past its term).
+//  * bookkeeping: applied <= commit <= last log index on every replica.
 // check_log_matching() checks the log matching property across replicas on
 // demand (it costs a pass over the logs). Violations are kept, never thrown:
 // the scenario reports them with the seed that found them.
@@ -48,11 +56,21 @@ class RaftInvariants final : public RaftObserver {
     NodeId first_by;
   };
   void violation(std::string what);
+  void check_positions(const RaftNode& node);
+  void note_committed(uint64_t commit, uint64_t term);
+  // The lowest term in which index i was known to be committed (0: not yet).
+  uint64_t committed_in(uint64_t index) const;
 
   std::map<uint64_t, NodeId> leaders_;
   std::map<NodeId, uint64_t> commit_;        // per replica, this incarnation
   std::map<NodeId, uint64_t> last_applied_;  // per replica, this incarnation
   std::map<uint64_t, Applied> applied_;      // index -> what was applied there
+  // Index -> the lowest term in which a replica learned it was committed.
+  // Runs of indices share a term, so only where it changes is stored: the
+  // term of index i is that of the greatest key <= i (a run ends where the
+  // next starts, or at max_committed_).
+  std::map<uint64_t, uint64_t> commit_term_runs_;
+  uint64_t max_committed_ = 0;
   std::vector<std::string> violations_;
 };
 
