@@ -15,8 +15,8 @@ namespace shoal::scenarios {
 class ClientProcess final : public sim::Process {
  public:
   ClientProcess(Env& env, KvRun& run, uint32_t index, KvClientOptions options)
-      : env_(env), run_(run), index_(index), client_(env, std::move(options)), timer_(env.clock()),
-        choices_(env.random().fork(kWorkloadStreamSalt)) {
+      : env_(env), run_(run), index_(index), write_level_(options.write_level), read_level_(options.read_level),
+        client_(env, std::move(options)), timer_(env.clock()), choices_(env.random().fork(kWorkloadStreamSalt)) {
     schedule();
   }
 
@@ -31,26 +31,36 @@ class ClientProcess final : public sim::Process {
   }
 
   void schedule() {
-    if (!run_.workload_on_) return;
     if (const auto* s = script()) {
-      if (next_ >= s->size()) return;  // the script is done
+      // A script is followed as recorded: its think times already hold the
+      // phases of the run it was recorded from.
+      if (next_ >= s->size() || run_.phase_at(run_.sim_.now()) == KvRun::Phase::kStopped) return;
       think_ = (*s)[next_].think;
-    } else {
-      const RatePhase* phase = &run_.config_.rate.front();
-      for (const RatePhase& p : run_.config_.rate) {
-        if (TimePoint(p.from) <= run_.sim_.now()) phase = &p;
-      }
-      think_ = choices_.range(phase->think_min, phase->think_max);
+      timer_.arm(think_, [this] { issue(); });
+      return;
     }
+    const RatePhase& rate = run_.rate_at(run_.sim_.now());
+    think_ = choices_.range(rate.think_min, rate.think_max);
+    TimePoint at = run_.sim_.now() + think_;
+    // Nothing is sent in an idle stretch: the next operation waits for its end.
+    while (run_.phase_at(at) == KvRun::Phase::kIdle || (run_.phase_at(at) == KvRun::Phase::kWorkload &&
+                                                        run_.rate_at(at).idle)) {
+      at = run_.next_phase_change(at);
+    }
+    if (run_.phase_at(at) == KvRun::Phase::kStopped) return;
+    think_ = at - run_.sim_.now();
     timer_.arm(think_, [this] { issue(); });
   }
 
   check::Op choose() {
-    const OperationMix& m = run_.config_.mix;
+    const TimePoint now = run_.sim_.now();
+    const bool reads_only = run_.phase_at(now) == KvRun::Phase::kReadTail;
+    const OperationMix& m = run_.rate_at(now).mix ? *run_.rate_at(now).mix : run_.config_.mix;
     const uint64_t k = choices_.below(run_.config_.keys);
     const std::string key = "k" + std::to_string(k), akey = "a" + std::to_string(k);
     const std::string value = "c" + std::to_string(index_) + "-" + std::to_string(++count_);
-    uint64_t dice = choices_.below(m.total());
+    if (reads_only && m.read + m.read_appends == 0) return check::Op::read(key);
+    uint64_t dice = choices_.below(reads_only ? m.read + m.read_appends : m.total());
     if (dice < m.read) return check::Op::read(key);
     if ((dice -= m.read) < m.read_appends) return check::Op::read(akey);
     if ((dice -= m.read_appends) < m.put) return check::Op::write(key, value);
@@ -77,6 +87,8 @@ class ClientProcess final : public sim::Process {
       case check::OpType::kDelete: write = kv::Delete{key}; break;
     }
     const size_t at = run_.history_.invoke(index_, to_ns(run_.sim_.now()), std::move(op));
+    run_.records_.push_back(OpRecord{client_.client_id(), write_level_, read_level_});
+    ++run_.in_flight_;
     auto done = [this, at, key](const KvOpResult& r) { complete(at, key, r); };
     if (write) {
       client_.write(std::move(*write), done);
@@ -86,6 +98,8 @@ class ClientProcess final : public sim::Process {
   }
 
   void complete(size_t at, const std::string& key, const KvOpResult& r) {
+    // An accepted leader-level write may yet be lost: to a history checker
+    // its effect is unknown (replies-match-log counts what became of it).
     check::Outcome outcome = r.outcome == OpOutcome::kOk     ? check::Outcome::kOk
                              : r.outcome == OpOutcome::kFail ? check::Outcome::kFail
                                                              : check::Outcome::kUnknown;
@@ -102,13 +116,15 @@ class ClientProcess final : public sim::Process {
       }
     }
     run_.history_.complete(at, to_ns(run_.sim_.now()), outcome, result);
-    if (run_.on_complete) run_.on_complete(at, r);
+    run_.on_client_done(at, r);
     schedule();
   }
 
   Env& env_;
   KvRun& run_;
   uint32_t index_;
+  WriteLevel write_level_;
+  ReadLevel read_level_;
   KvClient client_;
   TimerSlot timer_;
   Rng choices_;
@@ -133,7 +149,10 @@ class KvRun::Observer final : public RaftObserver {
     role(n.id(), role_name(n), n.term());
   }
   void on_commit(const RaftNode& n) override { run_.invariants_.on_commit(n); }
-  void on_apply(const RaftNode& n, const LogEntry& e) override { run_.invariants_.on_apply(n, e); }
+  void on_apply(const RaftNode& n, const LogEntry& e) override {
+    run_.invariants_.on_apply(n, e);
+    run_.on_first_apply(e);
+  }
   void on_restore(const RaftNode& n, uint64_t index, uint64_t term) override {
     run_.invariants_.on_restore(n, index, term);
   }
@@ -180,9 +199,33 @@ class KvRun::Observer final : public RaftObserver {
   std::vector<RoleSpan> spans_;
 };
 
+void validate(const KvRunConfig& c) {
+  auto refuse = [&c](const std::string& why) { throw std::invalid_argument(c.name + ": " + why); };
+  if (c.nodes < 1) refuse("needs at least 1 node");
+  if (c.clients < 1) refuse("needs at least 1 client: a run without operations judges nothing");
+  if (c.keys < 1) refuse("needs at least 1 key");
+  if (c.mix.total() == 0) refuse("the operation mix is empty: a run without operations judges nothing");
+  if (c.liveness_bound <= Duration(0)) refuse("the liveness bound must be positive");
+  if (c.quiet < c.liveness_bound) {
+    refuse("the quiet phase (" + format_duration(c.quiet) + ") is shorter than the liveness bound (" +
+           format_duration(c.liveness_bound) + "): liveness could not be judged");
+  }
+  if (c.idle < Duration(0)) refuse("the idle phase cannot be negative");
+  if (c.write_levels.empty() || c.read_levels.empty()) refuse("needs at least one write and one read level");
+  if (c.rate.empty() || c.rate.front().from != Duration(0)) refuse("the first rate phase must start at 0s");
+  for (size_t i = 0; i < c.rate.size(); ++i) {
+    const RatePhase& p = c.rate[i];
+    if (i > 0 && p.from <= c.rate[i - 1].from) refuse("rate phases must start in increasing order");
+    if (p.think_min <= Duration(0) || p.think_max < p.think_min) refuse("a rate phase needs 0 < think_min <= think_max");
+    if (p.mix && p.mix->total() == 0 && !p.idle) refuse("a rate phase's mix is empty; mark it idle instead");
+  }
+}
+
 KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
     : opts_(opts), config_(std::move(config)),
-      sim_(opts.seed, sim::SimOptions{.buggify = config_.buggify}), observer_(std::make_unique<Observer>(*this)) {
+      sim_(opts.seed, sim::SimOptions{.buggify = config_.buggify}), observer_(std::make_unique<Observer>(*this)),
+      reference_(GroupSpec{}.kv) {
+  validate(config_);
   if (opts_.tracer) sim_.set_tracer(opts_.tracer);
   sim_.set_crash_observer([this](NodeId id) { observer_->down(id); });
   recorded_.resize(static_cast<size_t>(config_.clients));
@@ -221,14 +264,96 @@ NodeConfig KvRun::node_config(bool joiner) {
   return c;
 }
 
-WriteLevel KvRun::write_level_of(size_t op_index) const {
-  const auto& levels = config_.write_levels;
-  return levels[history_[op_index].process % levels.size()];
+KvRun::Phase KvRun::phase_at(TimePoint t) const {
+  if (t < heal_at() + config_.quiet) return Phase::kWorkload;
+  if (t < read_tail_at()) return Phase::kIdle;
+  if (t < read_tail_at() + config_.liveness_bound) return Phase::kReadTail;
+  return Phase::kStopped;
 }
 
-ReadLevel KvRun::read_level_of(size_t op_index) const {
-  const auto& levels = config_.read_levels;
-  return levels[history_[op_index].process % levels.size()];
+const RatePhase& KvRun::rate_at(TimePoint t) const {
+  const RatePhase* phase = &config_.rate.front();
+  for (const RatePhase& p : config_.rate) {
+    if (TimePoint(p.from) <= t) phase = &p;
+  }
+  return *phase;
+}
+
+TimePoint KvRun::next_phase_change(TimePoint t) const {
+  TimePoint next = heal_at() + config_.quiet;
+  for (TimePoint edge : {read_tail_at(), read_tail_at() + config_.liveness_bound}) {
+    if (next <= t) next = edge;
+  }
+  for (const RatePhase& p : config_.rate) {
+    if (TimePoint(p.from) > t && TimePoint(p.from) < next) next = TimePoint(p.from);
+  }
+  return next > t ? next : read_tail_at() + config_.liveness_bound;
+}
+
+void KvRun::on_client_done(size_t at, const KvOpResult& r) {
+  OpRecord& rec = records_[at];
+  rec.outcome = r.outcome;
+  --in_flight_;
+  const bool write = history_[at].op.type != check::OpType::kRead;
+  if (write && (r.outcome == OpOutcome::kOk || r.outcome == OpOutcome::kAccepted)) rec.index = r.index;
+  if (write && r.outcome == OpOutcome::kOk) rec.result = kv::describe(r.result);
+  // An all-level write is acknowledged only once every voter holds it.
+  if (write && r.outcome == OpOutcome::kOk && rec.write_level == WriteLevel::kAll && all_level_check_.ok) {
+    if (RaftNode* l = raft(leader())) {
+      for (NodeId v : l->membership().voters) {
+        RaftNode* f = raft(v);
+        if (f != nullptr && f->log().last_index() < r.index) {
+          all_level_check_.add({check::describe(history_[at]) + " was acknowledged at index " +
+                                    std::to_string(r.index) + " before voter " + std::to_string(v) + " held it",
+                                {at}});
+        }
+      }
+    }
+  }
+  if (on_complete) on_complete(at, r);
+}
+
+void KvRun::on_first_apply(const LogEntry& e) {
+  if (e.index <= reference_.applied_index()) return;  // another replica applied it first
+  if (e.index != reference_.applied_index() + 1) {
+    // Every index is first applied after the one before it: a replica
+    // applies in order, and a snapshot holds only what one already applied.
+    reference_check_.add({"log index " + std::to_string(e.index) + " was first applied before index " +
+                              std::to_string(reference_.applied_index() + 1),
+                          {}});
+    return;
+  }
+  AppliedEntry applied;
+  applied.first_applied_ns = to_ns(sim_.now());
+  auto parsed = parse_entry_data(e.data);
+  if (parsed.ok() && parsed->first == EntryKind::kCommand) {
+    if (auto command = kv::decode_command(parsed->second); command.ok() && command->session) {
+      applied.record.client = command->session->client_id;
+    }
+    auto result = kv::decode_result(reference_.apply(e.index, parsed->second));
+    applied.record.result = result.ok() ? kv::describe(*result) : "(undecodable result)";
+    if (result.ok()) applied.code = result->code;
+  } else {
+    reference_.skip(e.index);
+  }
+  applied_log_.push_back(std::move(applied));
+}
+
+void KvRun::hand_over_leadership() {
+  // The read tail starts in a fresh term: the leader hands over to the voter
+  // that is furthest along, so the new term holds nothing but its no-op.
+  RaftNode* l = raft(leader());
+  if (l == nullptr) return;
+  NodeId target = kNoNode;
+  uint64_t best = 0;
+  for (NodeId v : l->membership().voters) {
+    if (v == l->id() || raft(v) == nullptr || l->match_index(v) < best) continue;
+    target = v;
+    best = l->match_index(v);
+  }
+  if (target == kNoNode) return;
+  sim_.note(l->id(), "driver", "hand leadership to " + std::to_string(target));
+  metric("read_tail_handover", l->transfer_leadership(target).ok() ? 1 : 0);
 }
 
 std::vector<NodeId> KvRun::all_node_ids() const {
@@ -283,9 +408,7 @@ void KvRun::change_membership(MembershipChange change, Duration within, std::fun
 
 ScenarioResult KvRun::run(const Nemesis& nemesis) {
   if (nemesis) nemesis(*this);
-  const TimePoint quiet_at = TimePoint(config_.duration);
-  const TimePoint end = quiet_at + config_.quiet;
-  sim_.at(quiet_at, "heal everything", [this] {
+  sim_.at(heal_at(), "heal everything", [this] {
     if (on_heal) on_heal();
     sim_.heal_all_links();
     for (NodeId id : all_node_ids()) {
@@ -296,15 +419,13 @@ ScenarioResult KvRun::run(const Nemesis& nemesis) {
       sim_.resume(id);
     }
   });
-  // The workload stops a little before the end so replicas can converge.
-  sim_.at(end - seconds(2), "stop workload", [this] { workload_on_ = false; });
+  sim_.at(read_tail_at(), "read tail: hand over leadership", [this] { hand_over_leadership(); });
+  const TimePoint end = read_tail_at() + config_.liveness_bound;
   sim_.run_until(end);
-  // Replicas converge once the last operations in flight settle: give them
-  // up to the liveness bound, then judge.
-  const TimePoint settle_by = end + config_.liveness_bound;
-  while (config_.check_convergence && !check_convergence().ok && sim_.now() < settle_by) {
-    sim_.run_for(milliseconds(50));
-  }
+  // Replicas converge once the last operations in flight settle (each ends
+  // by its client's operation timeout): give them that long, then judge.
+  const TimePoint settle_by = end + std::max(config_.liveness_bound, KvClientOptions{}.operation_timeout);
+  while ((in_flight_ > 0 || !replicas_agree()) && sim_.now() < settle_by) sim_.run_for(milliseconds(50));
   metric("convergence_wait_ms", to_seconds_f(sim_.now() - end) * 1000);
   ScenarioResult r;
   r.nodes = config_.nodes;

@@ -2,15 +2,35 @@
 //
 // It builds a simulated cluster of Nodes hosting replication group 0, runs
 // client processes (KvClient) that issue a random mix of reads, puts,
-// compare-and-sets and appends on a few keys, records every operation in a
-// check::History (invoke / ok / fail / unknown, in virtual time), lets the
-// scenario's nemesis act, then heals everything and judges:
-//   * raft-invariants: election safety, state machine safety, leader
-//     completeness, commit monotonicity (at every transition), log matching;
-//   * linearizable: the history against the key-value model;
-//   * no-acknowledged-write-lost: every acknowledged append is in the final state;
-//   * convergence: after the quiet tail every replica holds the same state;
-//   * liveness: once the faults stopped, a write succeeds within the bound.
+// compare-and-sets and appends on a few keys at their client's write and read
+// levels, records every operation in a check::History (invoke / ok / fail /
+// unknown, in virtual time), lets the scenario's nemesis act, then heals
+// everything and runs the liveness phases:
+//   quiet      faults healed, the workload goes on: writes must serve again;
+//   idle       no client sends anything for `idle` (a cluster at rest);
+//   read tail  the leader hands leadership to another voter, so the new term
+//              holds only its no-op, and clients only read: reads at every
+//              level must serve again.
+// Then replicas settle and every client's history is judged by the checker
+// of its level, all from scenarios/checkers/ (no level goes unjudged, and no
+// scenario can switch a safety check off):
+//   * raft-invariants at every transition, and log matching;
+//   * linearizable: every write with the linearizable and lease reads (a
+//     leader-level write the leader accepted counts as of unknown outcome);
+//   * read-your-writes and monotonic-reads: session reads;
+//   * only-written-values: any-level reads;
+//   * replies-match-log: every write's reported result is what applying its
+//     log entry gave; leader-level writes may be lost (counted), never
+//     reported with an invented result;
+//   * all-level-held-by-every-voter: all-level acknowledgements;
+//   * no-lost-writes: every acknowledged write of every kind shows in the
+//     final state read back from every replica;
+//   * convergence: after the settle every replica holds the same state;
+//   * every-kind-served: each level the workload used completed operations
+//     (a checker that judged nothing cannot pass a run);
+//   * liveness (serves-again): after the faults, and after the failover of
+//     the read tail, within the bound.
+// Availability over the fault phase is measured (metrics), not bounded.
 #pragma once
 
 #include <functional>
@@ -24,6 +44,8 @@
 #include "engine/raft/invariants.h"
 #include "engine/server/node.h"
 #include "scenarios/checkers/history.h"
+#include "scenarios/checkers/liveness.h"
+#include "scenarios/checkers/reply_audit.h"
 #include "scenarios/scenario.h"
 #include "scenarios/schedule.h"
 #include "sim/simulation.h"
@@ -49,17 +71,21 @@ struct OperationMix {
 };
 
 // From `from` on, clients think between think_min and think_max between
-// operations (a rate that changes over the run).
+// operations (a rate that changes over the run), choosing from this phase's
+// mix (the run's mix when it has none); an idle phase issues nothing.
 struct RatePhase {
   Duration from{0};
   Duration think_min = milliseconds(5), think_max = milliseconds(40);
+  std::optional<OperationMix> mix;
+  bool idle = false;
 };
 
 struct KvRunConfig {
   std::string name;
   int nodes = 3;
-  Duration duration = seconds(30);  // workload and nemesis; the quiet tail follows
-  Duration quiet = seconds(5);      // faults healed, workload still on
+  Duration duration = seconds(30);  // workload and nemesis; the liveness phases follow
+  Duration quiet = seconds(5);      // faults healed, workload still on; REQUIRES >= liveness_bound
+  Duration idle = seconds(1);       // then nothing is sent; then the read tail (liveness_bound long)
   int clients = 3;
   int keys = 3;
   OperationMix mix;
@@ -70,9 +96,6 @@ struct KvRunConfig {
   Duration client_attempt_timeout = milliseconds(500);
   sim::BuggifyConfig buggify;  // off unless a scenario turns it on
   Duration liveness_bound = seconds(5);
-  bool check_linearizable = true;
-  bool check_lost_writes = true;
-  bool check_convergence = true;
   // When set, client i issues exactly scripts[i] (then stops) instead of
   // choosing operations from its seed.
   std::shared_ptr<const std::vector<std::vector<ScriptedOp>>> scripts;
@@ -80,8 +103,28 @@ struct KvRunConfig {
   std::vector<NodeId> joiners;
 };
 
+// The checks KvRun::judge runs for a workload at these levels, by name.
+std::vector<std::string> required_checks(const std::vector<WriteLevel>& write_levels,
+                                         const std::vector<ReadLevel>& read_levels);
+
+// Refuses a configuration under which a check could not judge anything or
+// could not be passed (a quiet phase shorter than the liveness bound, no
+// clients, an empty mix), naming the problem; throws std::invalid_argument.
+void validate(const KvRunConfig& config);
+
 class KvRun;
 using Nemesis = std::function<void(KvRun&)>;
+
+// What the harness knows of one operation beyond the history: who issued it,
+// at which levels, and what its reply said.
+struct OpRecord {
+  uint64_t session = 0;          // the client's session id
+  WriteLevel write_level = WriteLevel::kQuorum;
+  ReadLevel read_level = ReadLevel::kLinearizable;
+  OpOutcome outcome = OpOutcome::kFail;  // kFail too while it is in flight
+  uint64_t index = 0;            // writes answered kOk or kAccepted: the log index
+  std::string result;            // kOk writes: kv::describe of the result
+};
 
 class KvRun {
  public:
@@ -115,8 +158,15 @@ class KvRun {
   // Called on every completed client operation (for scenario checks).
   std::function<void(size_t op_index, const KvOpResult& result)> on_complete;
   // The write / read level of the client that ran operation `op_index`.
-  WriteLevel write_level_of(size_t op_index) const;
-  ReadLevel read_level_of(size_t op_index) const;
+  WriteLevel write_level_of(size_t op_index) const { return records_[op_index].write_level; }
+  ReadLevel read_level_of(size_t op_index) const { return records_[op_index].read_level; }
+  const OpRecord& record(size_t op_index) const { return records_[op_index]; }
+  // Every write, with the reads made at `level`: what that level's checkers judge.
+  check::History history_of_reads_at(ReadLevel level) const;
+  // When the faults stop (the quiet phase begins) and when the read tail's
+  // failover happens.
+  TimePoint heal_at() const { return TimePoint(config_.duration); }
+  TimePoint read_tail_at() const { return heal_at() + config_.quiet + config_.idle; }
 
   // Runs the workload with the nemesis, the quiet tail, then judges.
   ScenarioResult run(const Nemesis& nemesis);
@@ -124,11 +174,30 @@ class KvRun {
  private:
   friend class ClientProcess;
   class Observer;
+  // What a client does at time t: the workload's phase.
+  enum class Phase { kWorkload, kIdle, kReadTail, kStopped };
+  Phase phase_at(TimePoint t) const;
+  const RatePhase& rate_at(TimePoint t) const;
+  // The first moment after t at which the phase or the rate phase changes.
+  TimePoint next_phase_change(TimePoint t) const;
   NodeConfig node_config(bool joiner);
+  void hand_over_leadership();
+  void on_client_done(size_t op_index, const KvOpResult& r);
+  // The first application of each log index, anywhere, fed to a reference
+  // state machine: what each committed entry is and what applying it gave.
+  void on_first_apply(const LogEntry& entry);
+  bool replicas_agree();
   void judge(ScenarioResult& r);
-  CheckResult check_appends_present();
-  CheckResult check_convergence();
-  CheckResult check_liveness();
+  void judge_levels(ScenarioResult& r);
+  void judge_final_state(ScenarioResult& r);
+  void judge_liveness(ScenarioResult& r);
+  check::History judged_history(const std::function<bool(size_t)>& keep) const;
+  // The history for linearizability: leader-level writes the leader accepted
+  // are resolved by the committed log — one whose entry committed took
+  // effect by its first application (with the result applying it gave), one
+  // whose index holds another entry never took effect.
+  check::History resolved_history(const std::function<bool(size_t)>& keep) const;
+  std::vector<check::ServiceKind> service_kinds() const;
 
   ScenarioOptions opts_;
   KvRunConfig config_;
@@ -137,9 +206,21 @@ class KvRun {
   std::unique_ptr<Observer> observer_;  // invariants plus the role timeline
   std::vector<std::vector<ScriptedOp>> recorded_;
   check::History history_;
+  std::vector<OpRecord> records_;  // parallel to history_
+  kv::KvStateMachine reference_;   // the committed log, applied once
+  // The committed log as first applied anywhere, by log index - 1.
+  struct AppliedEntry {
+    check::LogRecord record;        // whose command, and what applying it gave
+    std::optional<kv::Code> code;   // that result's code (none for a no-op)
+    int64_t first_applied_ns = 0;   // when it was first applied
+  };
+  std::vector<AppliedEntry> applied_log_;
+  size_t in_flight_ = 0;  // client operations invoked and not yet complete
+  CheckResult reference_check_{"reference-replay", true, ""};
+  CheckResult all_level_check_{"all-level-held-by-every-voter", true, ""};
   std::vector<NodeId> nodes_;    // initial voters
   std::vector<NodeId> clients_;
-  bool workload_on_ = true;
+
   std::vector<CheckResult> extra_checks_;
   std::map<std::string, double> metrics_;
 };

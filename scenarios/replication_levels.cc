@@ -1,9 +1,9 @@
 // replication-levels: three clients write at the levels all, quorum and
-// leader while the leader is killed twice. Each level's promise is checked:
-//   all     — at acknowledgement every voter's log holds the entry;
-//   quorum  — never lost (and so is every all-level write);
-//   leader  — may be lost on failover: the loss is measured, not failed;
-// and replication lag is sampled: below 1 s whenever no fault is active.
+// leader while the leader is killed twice. KvRun judges each level's promise
+// (all: every voter held the entry at acknowledgement; quorum and all: never
+// lost, linearizable; leader: may be lost on failover, the loss measured, but
+// never reported with an invented result). Here replication lag is sampled:
+// below 1 s whenever no fault is active.
 #include <algorithm>
 #include <deque>
 
@@ -34,24 +34,7 @@ ScenarioResult replication_levels(const ScenarioOptions& o) {
   p.reject_unknown(c.name);
   c.clients = 3;
   c.write_levels = {WriteLevel::kAll, WriteLevel::kQuorum, WriteLevel::kLeader};
-  c.check_linearizable = false;  // leader-level writes may be lost by design
   KvRun run(o, c);
-
-  auto all_check = std::make_shared<CheckResult>(CheckResult{"all-level-held-by-every-voter", true, ""});
-  run.on_complete = [&run, all_check](size_t i, const KvOpResult& r) {
-    if (r.outcome != OpOutcome::kOk || run.history()[i].op.type == check::OpType::kRead) return;
-    if (run.write_level_of(i) != WriteLevel::kAll) return;
-    RaftNode* l = run.raft(run.leader());
-    if (l == nullptr) return;
-    for (NodeId v : l->membership().voters) {
-      RaftNode* f = run.raft(v);
-      if (f != nullptr && f->log().last_index() < r.result.index) {
-        all_check->ok = false;
-        all_check->message = absl::StrCat("an all-level write at index ", r.result.index,
-                                         " was acknowledged before voter ", v, " held it");
-      }
-    }
-  };
 
   // Faults: the leader is killed at 8 s and 15 s and restarted 3 s later.
   auto faulty_until = std::make_shared<TimePoint>(TimePoint{});
@@ -98,7 +81,7 @@ ScenarioResult replication_levels(const ScenarioOptions& o) {
 
   ScenarioResult r = run.run(nullptr);
   CheckResult lag_check{"lag-below-1s-when-healthy", lag->violation.empty(), lag->violation};
-  r.checks.insert(r.checks.begin(), {*all_check, lag_check});
+  r.checks.insert(r.checks.begin(), lag_check);
   r.metrics["replication_lag_max_healthy_ms"] = lag->max_healthy_ms;
   return r;
 }

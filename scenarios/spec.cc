@@ -30,7 +30,8 @@ struct Field {
 constexpr Field kFields[] = {
     {"description", FieldType::kString},       {"nodes", FieldType::kInt},
     {"duration", FieldType::kDuration},        {"quiet", FieldType::kDuration},
-    {"liveness_bound", FieldType::kDuration},  {"workload.clients", FieldType::kInt},
+    {"liveness_bound", FieldType::kDuration},  {"idle", FieldType::kDuration},
+    {"workload.clients", FieldType::kInt},
     {"workload.keys", FieldType::kInt},        {"workload.mix.read", FieldType::kInt},
     {"workload.mix.read_appends", FieldType::kInt}, {"workload.mix.put", FieldType::kInt},
     {"workload.mix.cas", FieldType::kInt},     {"workload.mix.append", FieldType::kInt},
@@ -114,6 +115,50 @@ absl::Status parse_levels(const std::optional<std::vector<std::string>>& names, 
   return absl::OkStatus();
 }
 
+// A mix's weights; those not given keep their values in *mix.
+absl::Status parse_mix(const json::object* o, const std::string& where, OperationMix* mix) {
+  JsonFields m(o, where);
+  std::pair<const char*, uint32_t*> weights[] = {{"read", &mix->read},  {"read_appends", &mix->read_appends},
+                                                 {"put", &mix->put},    {"cas", &mix->cas},
+                                                 {"append", &mix->append}, {"delete", &mix->del}};
+  for (auto& [name, w] : weights) {
+    int64_t v = *w;
+    SHOAL_RETURN_IF_ERROR(m.integer(name, 0, 1000000, &v));
+    *w = static_cast<uint32_t>(v);
+  }
+  SHOAL_RETURN_IF_ERROR(m.unknown());
+  if (mix->total() == 0) return bad(m.where(), "every weight is 0 (an idle phase says \"idle\": true)");
+  return absl::OkStatus();
+}
+
+// One rate phase: {"from": D, "think": [min, max], "mix": {...}, "idle": bool};
+// an idle phase needs no think times.
+absl::Status parse_rate_phase(const json::value& p, const std::string& where, RatePhase* phase) {
+  if (!p.is_object()) return bad(where, "each phase is an object {\"from\": D, \"think\": [min, max]}");
+  JsonFields pr(&p.as_object(), where);
+  SHOAL_RETURN_IF_ERROR(pr.duration("from", &phase->from));
+  SHOAL_RETURN_IF_ERROR(pr.boolean("idle", &phase->idle));
+  std::optional<std::vector<std::string>> t;
+  SHOAL_RETURN_IF_ERROR(pr.strings("think", &t));
+  if (t || !phase->idle) {
+    std::optional<Duration> lo = t && t->size() == 2 ? parse_duration((*t)[0]) : std::nullopt;
+    std::optional<Duration> hi = t && t->size() == 2 ? parse_duration((*t)[1]) : std::nullopt;
+    if (!lo || !hi || *lo <= Duration(0) || *lo > *hi) {
+      return bad(pr.where(), "\"think\" must be [min, max] durations, 0 < min <= max");
+    }
+    phase->think_min = *lo;
+    phase->think_max = *hi;
+  }
+  absl::Status st;
+  if (const json::object* mix = pr.object("mix", &st)) {
+    OperationMix m{0, 0, 0, 0, 0, 0};
+    SHOAL_RETURN_IF_ERROR(parse_mix(mix, pr.where() + ".mix", &m));
+    phase->mix = m;
+  }
+  SHOAL_RETURN_IF_ERROR(st);
+  return pr.unknown();
+}
+
 absl::Status parse_workload(const json::object* o, const std::string& where, ScenarioSpec* s) {
   JsonFields r(o, where + ": workload");
   int64_t clients = s->clients, keys = s->keys;
@@ -123,17 +168,7 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
   s->keys = static_cast<int>(keys);
   absl::Status st;
   if (const json::object* mix = r.object("mix", &st)) {
-    JsonFields m(mix, where + ": workload.mix");
-    std::pair<const char*, uint32_t*> weights[] = {{"read", &s->mix.read},  {"read_appends", &s->mix.read_appends},
-                                                   {"put", &s->mix.put},    {"cas", &s->mix.cas},
-                                                   {"append", &s->mix.append}, {"delete", &s->mix.del}};
-    for (auto& [name, w] : weights) {
-      int64_t v = *w;
-      SHOAL_RETURN_IF_ERROR(m.integer(name, 0, 1000000, &v));
-      *w = static_cast<uint32_t>(v);
-    }
-    SHOAL_RETURN_IF_ERROR(m.unknown());
-    if (s->mix.total() == 0) return bad(m.where(), "every weight is 0");
+    SHOAL_RETURN_IF_ERROR(parse_mix(mix, where + ": workload.mix", &s->mix));
   }
   SHOAL_RETURN_IF_ERROR(st);
   std::optional<std::vector<std::string>> think;
@@ -142,27 +177,20 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
     // Shorthand for one phase: ["5ms", "40ms"].
     std::optional<Duration> lo = think->size() == 2 ? parse_duration((*think)[0]) : std::nullopt;
     std::optional<Duration> hi = think->size() == 2 ? parse_duration((*think)[1]) : std::nullopt;
-    if (!lo || !hi || *lo > *hi) return bad(r.where(), "\"think\" must be [min, max] durations, min <= max");
+    if (!lo || !hi || *lo <= Duration(0) || *lo > *hi) {
+      return bad(r.where(), "\"think\" must be [min, max] durations, 0 < min <= max");
+    }
     s->rate = {RatePhase{Duration{0}, *lo, *hi}};
   }
   if (const json::value* rate = r.get("rate")) {
     if (!rate->is_array() || rate->as_array().empty()) return bad(r.where(), "\"rate\" must be a non-empty list");
     s->rate.clear();
     for (const json::value& p : rate->as_array()) {
-      JsonFields pr(p.if_object(), r.where() + ".rate");
       RatePhase phase;
-      SHOAL_RETURN_IF_ERROR(pr.duration("from", &phase.from));
-      std::optional<std::vector<std::string>> t;
-      SHOAL_RETURN_IF_ERROR(pr.strings("think", &t));
-      std::optional<Duration> lo = t && t->size() == 2 ? parse_duration((*t)[0]) : std::nullopt;
-      std::optional<Duration> hi = t && t->size() == 2 ? parse_duration((*t)[1]) : std::nullopt;
-      if (!p.is_object() || !lo || !hi || *lo > *hi) {
-        return bad(pr.where(), "each phase is {\"from\": D, \"think\": [min, max]}, min <= max");
+      SHOAL_RETURN_IF_ERROR(parse_rate_phase(p, r.where() + ".rate", &phase));
+      if (!s->rate.empty() && phase.from <= s->rate.back().from) {
+        return bad(r.where() + ".rate", "phases must start in order");
       }
-      phase.think_min = *lo;
-      phase.think_max = *hi;
-      SHOAL_RETURN_IF_ERROR(pr.unknown());
-      if (!s->rate.empty() && phase.from <= s->rate.back().from) return bad(pr.where(), "phases must start in order");
       s->rate.push_back(phase);
     }
     if (s->rate.front().from != Duration{0}) return bad(r.where(), "the first rate phase must start at 0s");
@@ -243,17 +271,27 @@ absl::Status validate(const ScenarioSpec& s, std::string_view where) {
   if (s.name.empty()) return bad(where, "\"name\" is required");
   if (s.duration < seconds(2)) return bad(where, "\"duration\" must be at least 2s");
   if (s.nemesis_start >= s.duration) return bad(where, "\"nemesis.start\" must come before \"duration\"");
-  if (s.check_linearizable) {
-    for (ReadLevel l : s.read_levels) {
-      if (l == ReadLevel::kSession || l == ReadLevel::kAny) {
-        return bad(where, absl::StrCat("the linearizable checker cannot judge ", to_string(l),
-                                       " reads; use linearizable or lease reads, or drop the checker"));
+  if (s.quiet < s.liveness_bound) {
+    return bad(where, absl::StrCat("\"quiet\" (", format_duration(s.quiet), ") is shorter than \"liveness_bound\" (",
+                                   format_duration(s.liveness_bound), "): liveness could not be judged"));
+  }
+  if (s.checkers) {
+    // Every level is judged by its checker: a list may name checks, never
+    // leave out one the workload's levels need.
+    const std::vector<std::string> needed = required_checks(s.write_levels, s.read_levels);
+    if (s.checkers->empty()) return bad(where, "\"checkers\" is empty: a run with no checks proves nothing");
+    for (const std::string& c : *s.checkers) {
+      if (std::find(needed.begin(), needed.end(), c) == needed.end()) {
+        return bad(where, absl::StrCat("\"checkers\" names '", c, "', which this workload does not use (its checks: ",
+                                       absl::StrJoin(needed, ", "), ")"));
       }
     }
-  }
-  if ((s.check_linearizable || s.check_lost_writes) &&
-      std::find(s.write_levels.begin(), s.write_levels.end(), WriteLevel::kLeader) != s.write_levels.end()) {
-    return bad(where, "leader-level writes may be lost on failover; drop linearizable and no-lost-writes");
+    for (const std::string& c : needed) {
+      if (std::find(s.checkers->begin(), s.checkers->end(), c) == s.checkers->end()) {
+        return bad(where, absl::StrCat("\"checkers\" leaves out '", c, "'; every level is judged, so list it or ",
+                                       "leave the field out"));
+      }
+    }
   }
   const bool lease = std::find(s.read_levels.begin(), s.read_levels.end(), ReadLevel::kLease) != s.read_levels.end();
   if (lease && (has_kind(s, chaos::FaultKind::kClockJump) || has_kind(s, chaos::FaultKind::kPause))) {
@@ -317,6 +355,7 @@ absl::StatusOr<ScenarioSpec> parse_spec(std::string_view text, std::string_view 
   SHOAL_RETURN_IF_ERROR(r.duration("duration", &s.duration));
   SHOAL_RETURN_IF_ERROR(r.duration("quiet", &s.quiet));
   SHOAL_RETURN_IF_ERROR(r.duration("liveness_bound", &s.liveness_bound));
+  SHOAL_RETURN_IF_ERROR(r.duration("idle", &s.idle));
   absl::Status st;
   const json::object* workload = r.object("workload", &st);
   SHOAL_RETURN_IF_ERROR(st);
@@ -327,17 +366,7 @@ absl::StatusOr<ScenarioSpec> parse_spec(std::string_view text, std::string_view 
   const json::object* raft = r.object("raft", &st);
   SHOAL_RETURN_IF_ERROR(st);
   SHOAL_RETURN_IF_ERROR(parse_raft(raft, where + ": raft", &s));
-  std::optional<std::vector<std::string>> checkers;
-  SHOAL_RETURN_IF_ERROR(r.strings("checkers", &checkers));
-  if (checkers) {
-    s.check_linearizable = s.check_lost_writes = s.check_convergence = false;
-    for (const std::string& c : *checkers) {
-      if (c == "linearizable") s.check_linearizable = true;
-      else if (c == "no-lost-writes") s.check_lost_writes = true;
-      else if (c == "convergence") s.check_convergence = true;
-      else return bad(where, absl::StrCat("unknown checker '", c, "' (known: linearizable, no-lost-writes, convergence)"));
-    }
-  }
+  SHOAL_RETURN_IF_ERROR(r.strings("checkers", &s.checkers));
   SHOAL_RETURN_IF_ERROR(r.unknown());
   SHOAL_RETURN_IF_ERROR(validate(s, where));
   return s;
@@ -359,15 +388,13 @@ ScenarioResult run_spec(const ScenarioSpec& spec, const ScenarioOptions& o) {
   if (c.duration <= spec.nemesis_start) throw std::invalid_argument("--duration must be longer than nemesis.start");
   c.quiet = spec.quiet;
   c.liveness_bound = spec.liveness_bound;
+  c.idle = spec.idle;
   c.clients = spec.clients;
   c.keys = spec.keys;
   c.mix = spec.mix;
   c.rate = spec.rate;
   c.write_levels = spec.write_levels;
   c.read_levels = spec.read_levels;
-  c.check_linearizable = spec.check_linearizable;
-  c.check_lost_writes = spec.check_lost_writes;
-  c.check_convergence = spec.check_convergence;
   c.buggify.enabled = spec.buggify;
   std::vector<std::string> notes;
   if (spec.random_knobs) notes.push_back(randomize_knobs(o.seed, c));

@@ -10,15 +10,19 @@
 //    "nemesis": {"kinds": ["all"], "intensity": "random", "start": "2s",
 //                "buggify": true, "random_knobs": true},
 //    "raft": {"election_timeout_min": "300ms"},
-//    "checkers": ["linearizable", "no-lost-writes", "convergence"]}
+//    "checkers": [...]}
 //
 // Every field but "name" has a default. The run: a KvRun cluster; the nemesis
 // picks its swarm from the seed (each allowed kind on or off, an intensity)
 // and generates a fault schedule from `start` to `duration`; with
 // random_knobs, Raft and client timeouts and batch sizes are drawn from the
 // seed too ("raft" values win over drawn ones). Then every fault is healed and
-// the liveness phase (`quiet`) must see a write succeed within
-// `liveness_bound`. raft-invariants and liveness are always judged.
+// the liveness phases (kv_run.h: `quiet`, then `idle`, then a read tail after
+// a leadership handover) must see writes and reads succeed within
+// `liveness_bound`. Every client is judged by the checkers of its levels
+// (kv_run.h); "checkers", when present, must name exactly those
+// (required_checks), so that a spec cannot quietly switch one off. Rate
+// phases may carry their own "mix" and may be "idle": true.
 //
 // Any field can be overridden with `--param path=value`, the path dotted
 // (workload.clients=8, nemesis.kinds=kill-one,partition-halves,
@@ -58,9 +62,10 @@ struct ScenarioSpec {
   bool buggify = true;
   bool random_knobs = true;
   std::map<std::string, std::string> raft;  // fixed Raft options by name
-  bool check_linearizable = true;
-  bool check_lost_writes = true;
-  bool check_convergence = true;
+  Duration idle = seconds(1);
+  // The checks the spec lists, if it lists them: it must list exactly those
+  // the workload's levels need (required_checks); they run either way.
+  std::optional<std::vector<std::string>> checkers;
 };
 
 // Parses and validates a spec, applying `params` (dotted paths) first.

@@ -38,7 +38,12 @@ expect_usage "schedule for a scenario without one" sim run --scenario leader-ele
 expect_usage "unknown spec parameter" sim run --scenario chaos-kv --param nemesis.colour=red
 expect_usage "bad intensity" sim run --scenario chaos-kv --param nemesis.intensity=extreme
 expect_usage "bad fault kind param" sim run --scenario chaos-kv --param nemesis.kinds=kill-one,meteor
-expect_usage "checker that cannot judge the reads" sim run --scenario chaos-kv --param workload.read_levels=any
+# A spec cannot switch off the checker of a level, or run with no checks, or
+# leave too little quiet time to judge liveness.
+expect_usage "checkers leaving out a level's checker" sim run --scenario chaos-kv \
+  --param workload.read_levels=any --param checkers=raft-invariants,linearizable,replies-match-log,no-lost-writes,convergence,every-kind-served
+expect_usage "an empty checkers list" sim run --scenario chaos-kv --param checkers=
+expect_usage "quiet shorter than the liveness bound" sim run --scenario chaos-kv --param quiet=1s
 
 # A spec file: a copy of the catalogue's, narrowed by --param.
 sed 's/"name": "chaos-kv"/"name": "my-chaos"/' scenarios/specs/chaos-kv.json > "$tmp/my.json"
