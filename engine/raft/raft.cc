@@ -60,17 +60,57 @@ RaftNode::RaftNode(Env& env, RaftOptions options, std::unique_ptr<LogStorage> lo
   std::sort(initial.voters.begin(), initial.voters.end());
   config_history_[0] = initial;
   restore_from_snapshot_store();
-  // Configurations in the log take effect whether committed or not.
-  for (uint64_t i = log_->first_index(); i <= log_->last_index(); ++i) {
+  // Configurations in the log take effect whether committed or not. An
+  // entry that cannot be read is a storage failure: the replica stops
+  // serving rather than run with a configuration it may have missed.
+  for (uint64_t i = log_->first_index(); i <= log_->last_index() && failure_.ok(); ++i) {
     auto batch = log_->entries(i, i + 1, 0);
-    if (!batch.ok()) break;
-    auto parsed = parse_entry_data((*batch)[0].data);
-    if (parsed.ok() && parsed->first == EntryKind::kConfig) {
-      if (auto m = decode_membership(parsed->second); m.ok()) config_history_[i] = *m;
+    if (!batch.ok()) {
+      failure_ = batch.status();
+      env_.log(LogLevel::kError, "raft", "cannot read log entry " + std::to_string(i) +
+                                             ", replica stops serving: " + std::string(batch.status().message()));
+      break;
     }
+    SHOAL_ASSERT(batch->size() == 1);
+    note_config_entry(i, (*batch)[0]);
   }
   config_ = config_history_.rbegin()->second;
   durable_index_ = log_->last_index();
+}
+
+void RaftNode::note_config_entry(uint64_t index, const LogEntry& e) {
+  // Entries were encoded by this code and passed their checksum: one that
+  // does not parse is a bug, never a reason to skip a configuration.
+  auto parsed = parse_entry_data(e.data);
+  SHOAL_ASSERT(parsed.ok());
+  if (parsed->first != EntryKind::kConfig) return;
+  auto m = decode_membership(parsed->second);
+  SHOAL_ASSERT(m.ok());
+  config_history_[index] = *m;
+  config_ = *m;
+}
+
+uint64_t RaftNode::term_at(uint64_t index) const {
+  SHOAL_ASSERT(index + 1 >= log_->first_index());
+  SHOAL_ASSERT(index <= log_->last_index());
+  auto t = log_->term(index);
+  SHOAL_ASSERT(t.ok());
+  return *t;
+}
+
+void RaftNode::check_invariants() const {
+  if (!failure_.ok()) return;
+  SHOAL_ASSERT(applied_ <= commit_);
+  SHOAL_ASSERT(commit_ <= std::max(log_->last_index(), applied_));
+  SHOAL_ASSERT(durable_index_ <= log_->last_index());
+  SHOAL_ASSERT(vote_ == kNoNode || term_ > 0);
+  if (role_ != Role::kLeader) return;
+  SHOAL_ASSERT(leader_ == id());
+  for (const auto& [n, p] : progress_) {
+    SHOAL_ASSERT(p.match < p.next);
+    SHOAL_ASSERT(p.match <= log_->last_index());
+    SHOAL_ASSERT(p.inflight <= options_.max_inflight_appends);
+  }
 }
 
 RaftNode::~RaftNode() {
@@ -119,6 +159,7 @@ void RaftNode::on_message(Message&& m) {
   }
   decoded->from = m.from;
   step(std::move(*decoded));
+  check_invariants();
 }
 
 void RaftNode::send(NodeId to, RaftMessage m) {
@@ -250,7 +291,10 @@ void RaftNode::become_leader() {
   });
   if (!st.ok()) return fail(st);
   broadcast_append(/*heartbeat=*/false);
-  heartbeat_timer_.arm(options_.heartbeat_interval, [this] { on_heartbeat_timer(); });
+  heartbeat_timer_.arm(options_.heartbeat_interval, [this] {
+    on_heartbeat_timer();
+    check_invariants();
+  });
 }
 
 RaftMessage RaftNode::accept_leader(const RaftMessage& m, MsgType response) {
@@ -273,7 +317,10 @@ Duration RaftNode::random_election_timeout() {
 
 void RaftNode::reset_election_timer() {
   if (!failure_.ok()) return;
-  election_timer_.arm(random_election_timeout(), [this] { on_election_timeout(); });
+  election_timer_.arm(random_election_timeout(), [this] {
+    on_election_timeout();
+    check_invariants();
+  });
 }
 
 bool RaftNode::heard_from_leader_recently() const {

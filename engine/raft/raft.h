@@ -253,8 +253,18 @@ class RaftNode {
   void serve_waiting_reads();
   bool lease_valid() const;
   void on_config_entry(uint64_t index, const Membership& m);
+  // Records `e` (at `index`) as the newest configuration if it is one.
+  void note_config_entry(uint64_t index, const LogEntry& e);
   void rebuild_config_after_truncation();
   void fail_pending(const std::string& why);
+  // The term of entry `index`. REQUIRES: first_index() - 1 <= index <=
+  // last_index() (a term the log keeps in memory, so it cannot fail).
+  uint64_t term_at(uint64_t index) const;
+  // The node's own invariants, checked after every step (TigerBeetle-style:
+  // cheap, always on): applied <= commit <= last index, durable <= last,
+  // and for a leader, per follower, match < next, match <= last and
+  // in-flight appends within max_inflight_appends.
+  void check_invariants() const;
   // A refusal: no effect, a code, a reason and who this node thinks leads.
   RaftResult refusal(RaftError error, std::string why) const;
 

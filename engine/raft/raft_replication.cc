@@ -30,9 +30,11 @@ void RaftNode::propose(std::string command, Ack ack, RaftCallback done) {
 
 void RaftNode::on_own_append_durable(uint64_t index, uint64_t term) {
   durable_index_ = std::max(durable_index_, std::min(index, log_->last_index()));
-  if (role_ != Role::kLeader || term != term_) return;
-  maybe_commit();
-  complete_writes();
+  if (role_ == Role::kLeader && term == term_) {
+    maybe_commit();
+    complete_writes();
+  }
+  check_invariants();
 }
 
 void RaftNode::on_heartbeat_timer() {
@@ -68,7 +70,10 @@ void RaftNode::on_heartbeat_timer() {
     transfer_target_ = kNoNode;
   }
   broadcast_append(/*heartbeat=*/true);
-  heartbeat_timer_.arm(options_.heartbeat_interval, [this] { on_heartbeat_timer(); });
+  heartbeat_timer_.arm(options_.heartbeat_interval, [this] {
+    on_heartbeat_timer();
+    check_invariants();
+  });
 }
 
 void RaftNode::broadcast_append(bool heartbeat) {
@@ -120,7 +125,7 @@ void RaftNode::send_append(NodeId to, bool heartbeat) {
     return;
   }
   m.prev_index = p.next - 1;
-  m.prev_term = *log_->term(m.prev_index);
+  m.prev_term = term_at(m.prev_index);
   // BUGGIFY: one entry per message now and then (more round trips, more
   // pipelining, same log).
   const uint64_t max_entries = BUGGIFY(env_) ? 1 : options_.max_append_entries;
@@ -155,16 +160,16 @@ void RaftNode::on_append(RaftMessage&& m) {
       return;
     }
     m.prev_index = base;
-    m.prev_term = *log_->term(base);
+    m.prev_term = term_at(base);
   }
-  if (m.prev_index > log_->last_index() || *log_->term(m.prev_index) != m.prev_term) {
+  if (m.prev_index > log_->last_index() || term_at(m.prev_index) != m.prev_term) {
     r.success = false;
     r.index = m.prev_index;
     r.hint = std::min(m.prev_index - 1, log_->last_index());
     // Skip back over the whole conflicting term in one round trip.
     if (m.prev_index <= log_->last_index()) {
-      const uint64_t bad = *log_->term(m.prev_index);
-      while (r.hint > base && *log_->term(r.hint) == bad) --r.hint;
+      const uint64_t bad = term_at(m.prev_index);
+      while (r.hint > base && term_at(r.hint) == bad) --r.hint;
     }
     send(m.from, std::move(r));
     return;
@@ -173,7 +178,7 @@ void RaftNode::on_append(RaftMessage&& m) {
   size_t fresh = 0;
   while (fresh < m.entries.size()) {
     const LogEntry& e = m.entries[fresh];
-    if (e.index > log_->last_index() || *log_->term(e.index) != e.term) break;
+    if (e.index > log_->last_index() || term_at(e.index) != e.term) break;
     ++fresh;
   }
   const uint64_t last_new = m.prev_index + m.entries.size();
@@ -193,9 +198,11 @@ void RaftNode::on_append(RaftMessage&& m) {
     }
     for (const LogEntry& e : to_append) {
       auto parsed = parse_entry_data(e.data);
-      if (parsed.ok() && parsed->first == EntryKind::kConfig) {
-        if (auto cfg = decode_membership(parsed->second); cfg.ok()) on_config_entry(e.index, *cfg);
-      }
+      SHOAL_ASSERT(parsed.ok());
+      if (parsed->first != EntryKind::kConfig) continue;
+      auto cfg = decode_membership(parsed->second);
+      SHOAL_ASSERT(cfg.ok());
+      on_config_entry(e.index, *cfg);
     }
   }
   // The answer waits until the entries are durable; an empty append is a
@@ -275,7 +282,7 @@ void RaftNode::maybe_commit() {
   const uint64_t n = matches[config_.quorum() - 1];
   // Only entries of the leader's own term are committed by counting
   // replicas (Raft figure 8); earlier ones commit with them.
-  if (n > commit_ && log_->term(n).ok() && *log_->term(n) == term_) advance_commit(n);
+  if (n > commit_ && term_at(n) == term_) advance_commit(n);
 }
 
 void RaftNode::advance_commit(uint64_t commit) {

@@ -52,7 +52,7 @@ void RaftNode::maybe_snapshot() {
   if (snapshot_inflight_index_ != 0 || installing_ || !failure_.ok()) return;
   SnapshotMeta meta;
   meta.index = applied_;
-  meta.term = *log_->term(applied_);
+  meta.term = term_at(applied_);
   meta.config = encode_membership(config_at(applied_));
   snapshot_inflight_index_ = applied_;
   const uint64_t index = applied_;
@@ -145,7 +145,10 @@ void RaftNode::on_snapshot(RaftMessage&& m) {
       return;
     }
     restore_from_snapshot_store();
-    durable_index_ = std::max(durable_index_, applied_);
+    // The snapshot is durable; the log behind it may have been discarded
+    // (its entries conflicted with the snapshot), so what was durable of
+    // the log before counts only as far as the log still reaches.
+    durable_index_ = std::max(std::min(durable_index_, log_->last_index()), applied_);
     env_.log(LogLevel::kInfo, "raft", "installed snapshot at " + std::to_string(applied_));
     serve_waiting_reads();
     if (term_ != t) return;
