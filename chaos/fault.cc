@@ -6,7 +6,7 @@
 namespace shoal::chaos {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char*>, 22> kNames{{
+constexpr std::array<std::pair<FaultKind, const char*>, 23> kNames{{
     {FaultKind::kPartitionHalves, "partition-halves"},
     {FaultKind::kIsolateLeader, "isolate-leader"},
     {FaultKind::kBridge, "bridge"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<FaultKind, const char*>, 22> kNames{{
     {FaultKind::kClockOffset, "clock-offset"},
     {FaultKind::kClockJump, "clock-jump"},
     {FaultKind::kClockDrift, "clock-drift"},
+    {FaultKind::kWipeDisk, "wipe-disk"},
 }};
 
 }  // namespace

@@ -47,6 +47,10 @@ enum class FaultKind : uint8_t {
   kClockOffset,  // a node's clock leaps hours ahead (different boot times)
   kClockJump,    // a node's clock leaps up to seconds ahead (a VM resumed)
   kClockDrift,   // a node's clock runs fast or slow within the drift bound
+  // Disks, again: a node's whole disk is lost (replaced by an empty one, as
+  // an operator does after a disk dies); it restarts empty after the length
+  // and must earn its vote back (engine/raft/raft.h, "Lost state").
+  kWipeDisk,
 };
 
 const char* kind_name(FaultKind kind);

@@ -275,6 +275,22 @@ void Nemesis::apply(const Fault& f) {
       window(f, detail, nullptr);
       break;
     }
+    case FaultKind::kWipeDisk: {
+      // A wiped replica rebuilds from its peers, but until it has, its data
+      // is gone: it counts against the damage budget like a corrupt one.
+      std::vector<NodeId> candidates = nodes_;
+      if (damaged_.size() >= limits_.damage_budget) candidates.assign(damaged_.begin(), damaged_.end());
+      if (candidates.empty()) {
+        window(f, "no damage budget: nothing wiped", nullptr);
+        break;
+      }
+      const NodeId x = pick.pick(candidates);
+      damaged_.insert(x);
+      take_down(x);
+      sim_.wipe_disk(x);
+      window(f, absl::StrCat("n", x), [this, x] { bring_up(x); });
+      break;
+    }
     case FaultKind::kReadCorruption:
     case FaultKind::kDiskFull: {
       const NodeId x = pick.pick(nodes_);

@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 #include "sim/sim_env.h"
 #include "sim/simulation.h"
 
@@ -149,6 +150,12 @@ void Simulation::set_disk(NodeId node, const DiskConfig& config) {
 void Simulation::set_disk_full(NodeId node, bool full) {
   slot(node).disk.full = full;
   note(node, "fault", full ? "disk full" : "disk has space");
+}
+
+void Simulation::wipe_disk(NodeId node) {
+  SHOAL_ASSERT(!running(node));
+  slot(node).disk.files.clear();
+  note(node, "fault", "disk wiped");
 }
 
 bool Simulation::flip_bit(NodeId node, const std::string& path, uint64_t offset, int bit) {

@@ -53,6 +53,9 @@ class FaultControls {
   // Flips one bit of a file at rest (both its durable and current content).
   // Returns false when the file or offset does not exist.
   virtual bool flip_bit(NodeId node, const std::string& path, uint64_t offset, int bit) = 0;
+  // Replaces the node's disk with an empty one: every file is gone.
+  // REQUIRES: the node is not running (crash it first).
+  virtual void wipe_disk(NodeId node) = 0;
   // Multiplies the node's sync latency (1 = normal), for slow-disk faults.
   virtual void slow_sync(NodeId node, double factor) = 0;
 };

@@ -158,6 +158,7 @@ class Simulation final : public FaultControls {
   void set_disk(NodeId node, const DiskConfig& config) override;
   void set_disk_full(NodeId node, bool full) override;
   bool flip_bit(NodeId node, const std::string& path, uint64_t offset, int bit) override;
+  void wipe_disk(NodeId node) override;
   void slow_sync(NodeId node, double factor) override;
 
  private:

@@ -15,6 +15,8 @@ const char* to_string(MsgType t) {
     case MsgType::kSnapshot: return "Snapshot";
     case MsgType::kSnapshotResp: return "SnapshotResp";
     case MsgType::kTimeoutNow: return "TimeoutNow";
+    case MsgType::kStateQuery: return "StateQuery";
+    case MsgType::kStateReport: return "StateReport";
   }
   return "?";
 }
@@ -68,6 +70,14 @@ std::string encode_message(const RaftMessage& m) {
       break;
     case MsgType::kTimeoutNow:
       break;
+    case MsgType::kStateQuery:
+      w.varint(m.seq);
+      break;
+    case MsgType::kStateReport:
+      w.varint(m.last_index);
+      w.varint(m.last_term);
+      w.varint(m.seq);
+      break;
   }
   return w.take();
 }
@@ -76,7 +86,7 @@ absl::StatusOr<RaftMessage> decode_message(std::string_view bytes) {
   Reader r(bytes);
   RaftMessage m;
   const uint8_t type = r.u8();
-  if (type < 1 || type > 9) return absl::InvalidArgumentError("unknown raft message type");
+  if (type < 1 || type > kMsgTypeMax) return absl::InvalidArgumentError("unknown raft message type");
   m.type = static_cast<MsgType>(type);
   m.term = r.varint();
   switch (m.type) {
@@ -128,6 +138,14 @@ absl::StatusOr<RaftMessage> decode_message(std::string_view bytes) {
       m.seq = r.varint();
       break;
     case MsgType::kTimeoutNow:
+      break;
+    case MsgType::kStateQuery:
+      m.seq = r.varint();
+      break;
+    case MsgType::kStateReport:
+      m.last_index = r.varint();
+      m.last_term = r.varint();
+      m.seq = r.varint();
       break;
   }
   if (!r.finished_ok()) return absl::InvalidArgumentError("malformed raft message");

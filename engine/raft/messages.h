@@ -25,7 +25,13 @@ enum class MsgType : uint8_t {
   kSnapshot = 7,      // term, index, log_term, chunk, chunk_count, data, seq
   kSnapshotResp = 8,  // term, success, index, chunk (the next chunk wanted), seq
   kTimeoutNow = 9,    // term: the leader hands over; campaign at once
+  // A replica that started without durable state asks what the others know
+  // (raft.h, "Lost state"); every replica answers, whatever its role, and
+  // neither message moves anybody's term.
+  kStateQuery = 10,   // term (the asker's), seq
+  kStateReport = 11,  // term (the reporter's), last_index, last_term (its log), seq (echoed)
 };
+inline constexpr uint8_t kMsgTypeMax = 11;
 const char* to_string(MsgType t);
 
 struct RaftMessage {

@@ -55,6 +55,12 @@ RaftNode::RaftNode(Env& env, RaftOptions options, std::unique_ptr<LogStorage> lo
   SHOAL_ASSERT(snapshots_->status().ok());
   term_ = log_->hard_state().term;
   vote_ = log_->hard_state().vote;
+  vote_floor_ = log_->hard_state().vote_floor;
+  // No durable state at all: this replica cannot know what it voted (see
+  // "Lost state"), so it may not vote until it proves what it may.
+  if (log_->hard_state() == HardState{} && log_->last_index() == 0 && !snapshots_->latest()) {
+    vote_floor_ = kVotesSuspended;
+  }
   Membership initial;
   initial.voters = options_.initial_voters;
   std::sort(initial.voters.begin(), initial.voters.end());
@@ -125,6 +131,15 @@ void RaftNode::start() {
   last_leader_contact_ = started_at_;
   env_.network().set_handler(channel_, [this](Message&& m) { on_message(std::move(m)); });
   if (observer_) observer_->on_start(*this);
+  if (votes_suspended()) {
+    // Saved before anything else leaves, so that a crash after this replica
+    // holds entries does not make it look like one that never lost state.
+    if (log_->hard_state().vote_floor != kVotesSuspended) persist_then(hard_state(), nullptr);
+    env_.log(LogLevel::kWarn, "raft",
+             "no durable state: votes suspended until every voter of " + config_.to_string() +
+                 " reported and this replica holds what they committed");
+    query_peer_states();
+  }
   reset_election_timer();
   env_.log(LogLevel::kInfo, "raft",
            "started at term " + std::to_string(term_) + ", log " +
@@ -191,6 +206,9 @@ void RaftNode::persist_then(HardState hs, std::function<void()> then) {
 }
 
 void RaftNode::step(RaftMessage&& m) {
+  // Questions about state move nobody's term (see "Lost state").
+  if (m.type == MsgType::kStateQuery) return on_state_query(m);
+  if (m.type == MsgType::kStateReport) return on_state_report(m);
   if (m.term > term_) {
     if (m.type == MsgType::kPreVote || (m.type == MsgType::kPreVoteResp && m.granted)) {
       // A pre-vote is about a term nobody has entered yet: terms stay put.
@@ -227,8 +245,10 @@ void RaftNode::step(RaftMessage&& m) {
     case MsgType::kAppendResp: return on_append_response(m);
     case MsgType::kSnapshot: return on_snapshot(std::move(m));
     case MsgType::kSnapshotResp: return on_snapshot_response(m);
+    case MsgType::kStateQuery:
+    case MsgType::kStateReport: return;  // handled above
     case MsgType::kTimeoutNow:
-      if (config_.is_voter(id()) && role_ != Role::kLeader) {
+      if (config_.is_voter(id()) && role_ != Role::kLeader && !votes_suspended()) {
         env_.log(LogLevel::kInfo, "raft", "leadership handed over by " + std::to_string(m.from));
         campaign(/*pre=*/false, /*transfer=*/true);
       }
@@ -248,7 +268,7 @@ void RaftNode::become_follower(uint64_t term, NodeId leader) {
   if (term > term_) {
     term_ = term;
     vote_ = kNoNode;
-    persist_then({term_, vote_}, nullptr);
+    persist_then(hard_state(), nullptr);
   }
   const bool was_leader = role_ == Role::kLeader;
   set_role(Role::kFollower);

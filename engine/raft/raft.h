@@ -20,6 +20,26 @@
 // Durability: a vote or a new term is saved before any message that depends
 // on it is sent; a follower acknowledges entries only once they are durable;
 // a leader counts itself toward a quorum only for durable entries.
+//
+// Lost state. A replica that starts with no durable state at all — a new
+// node, or one whose data directory was wiped — cannot know whether it voted
+// before, nor what it acknowledged; if it voted again in a term where it had
+// voted, two leaders could win that term, and if it voted before it caught
+// up, a committed entry it once held could be lost. So it starts with its
+// votes suspended: it neither votes nor campaigns (it does replicate: what
+// it acknowledges it holds). It asks every voter of its configuration for
+// its term and the end of its log (StateQuery / StateReport), and lifts the
+// suspension only once every voter answered and its own durable log is at
+// least as up to date as the best log reported; it then never votes in a
+// term at or below the highest term reported (the vote floor, durable in the
+// hard state). Why the log: an entry this replica held and acknowledged may
+// now be held by one other voter only; a candidate that wins this replica's
+// vote must be at least as up to date as that voter, which Raft's own vote
+// rule ensures once this replica's log is. (Commit indices would not do: they
+// are not durable, so a restarted peer reports less than was committed.)
+// A brand-new cluster passes at once: everyone reports term 0 and an empty
+// log. A voter that cannot be reached keeps the replica suspended, and it
+// says so in its log.
 #pragma once
 
 #include <deque>
@@ -168,6 +188,9 @@ class RaftNode {
   const SnapshotStore& snapshots() const { return *snapshots_; }
   // Non-OK once storage failed: the replica stops serving and must be rebuilt.
   absl::Status health() const { return failure_; }
+  // The vote floor (kVotesSuspended while this replica may not vote at all).
+  uint64_t vote_floor() const { return vote_floor_; }
+  bool votes_suspended() const { return vote_floor_ == kVotesSuspended; }
   // The leader's view of a follower's replication (0 when unknown).
   uint64_t match_index(NodeId peer) const;
 
@@ -253,6 +276,13 @@ class RaftNode {
   void serve_waiting_reads();
   bool lease_valid() const;
   void on_config_entry(uint64_t index, const Membership& m);
+
+  // raft_lost_state.cc
+  void query_peer_states();
+  void on_state_query(const RaftMessage& m);
+  void on_state_report(const RaftMessage& m);
+  void maybe_lift_vote_suspension();
+  HardState hard_state() const { return HardState{term_, vote_, vote_floor_}; }
   // Records `e` (at `index`) as the newest configuration if it is one.
   void note_config_entry(uint64_t index, const LogEntry& e);
   void rebuild_config_after_truncation();
@@ -281,6 +311,7 @@ class RaftNode {
   // once persist_then's continuation ran).
   uint64_t term_ = 0;
   NodeId vote_ = kNoNode;
+  uint64_t vote_floor_ = 0;
   bool persisting_ = false;  // a hard-state save is in flight
   std::deque<std::function<void()>> after_persist_;
 
@@ -318,6 +349,14 @@ class RaftNode {
   std::deque<PendingRead> reads_;
   std::vector<WaitingRead> waiting_reads_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  // Lost state: what each peer reported (term, commit) to this incarnation.
+  struct PeerState {
+    uint64_t term = 0;
+    uint64_t last_term = 0, last_index = 0;  // the end of its log
+  };
+  std::map<NodeId, PeerState> peer_states_;
+  uint64_t state_query_seq_ = 0;
 
   uint64_t snapshot_inflight_index_ = 0;  // a local snapshot save in flight
   bool installing_ = false;

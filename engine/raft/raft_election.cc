@@ -8,8 +8,10 @@ namespace shoal {
 
 void RaftNode::on_election_timeout() {
   if (role_ == Role::kLeader || !failure_.ok()) return;
-  if (!config_.is_voter(id())) {
-    // Learners and removed nodes never campaign; they wait to be told.
+  if (!config_.is_voter(id()) || votes_suspended()) {
+    // Learners and removed nodes never campaign; they wait to be told. A
+    // replica whose votes are suspended asks its peers again instead.
+    if (votes_suspended()) query_peer_states();
     reset_election_timer();
     return;
   }
@@ -17,6 +19,7 @@ void RaftNode::on_election_timeout() {
 }
 
 void RaftNode::campaign(bool pre, bool transfer) {
+  SHOAL_ASSERT(!votes_suspended());
   votes_.clear();
   votes_[id()] = true;
   RaftMessage m;
@@ -24,17 +27,20 @@ void RaftNode::campaign(bool pre, bool transfer) {
   m.last_index = log_->last_index();
   m.last_term = log_->last_term();
   m.transfer = transfer;
+  // Never a term at or below the vote floor: this replica may have voted
+  // for another candidate there before it lost its state.
+  const uint64_t base = std::max(term_, vote_floor_);
   if (pre) {
     // A pre-vote asks "would you vote for me in the next term?" without
     // entering it, so a node cut off from the cluster never inflates terms.
     set_role(Role::kPreCandidate);
-    m.term = term_ + 1;
+    m.term = base + 1;
   } else {
-    term_ += 1;
+    term_ = base + 1;
     vote_ = id();
     leader_ = kNoNode;
     set_role(Role::kCandidate);
-    persist_then({term_, vote_}, nullptr);
+    persist_then(hard_state(), nullptr);
     m.term = term_;
   }
   env_.log(LogLevel::kDebug, "raft", std::string(pre ? "pre-campaign" : "campaign") + " for term " +
@@ -60,7 +66,10 @@ bool RaftNode::log_up_to_date(uint64_t last_index, uint64_t last_term) const {
 
 void RaftNode::on_vote_request(const RaftMessage& m) {
   RaftMessage r;
-  const bool up_to_date = log_up_to_date(m.last_index, m.last_term);
+  // At or below the floor this replica may have voted already, in a life it
+  // does not remember (see "Lost state"); with votes suspended, in any term.
+  const bool may_vote = m.term > vote_floor_;
+  const bool up_to_date = may_vote && log_up_to_date(m.last_index, m.last_term);
   if (m.type == MsgType::kPreVote) {
     r.type = MsgType::kPreVoteResp;
     // Grant only when this node would itself consider the leader gone.
@@ -80,13 +89,13 @@ void RaftNode::on_vote_request(const RaftMessage& m) {
   reset_election_timer();
   // The vote is durable before the candidate hears of it: a voter that
   // crashes and restarts must not vote twice in one term.
-  persist_then({term_, vote_}, nullptr);
+  persist_then(hard_state(), nullptr);
   send(m.from, std::move(r));
 }
 
 void RaftNode::on_vote_response(const RaftMessage& m) {
   const bool pre = m.type == MsgType::kPreVoteResp;
-  if (pre ? (role_ != Role::kPreCandidate || m.term != term_ + 1)
+  if (pre ? (role_ != Role::kPreCandidate || m.term != std::max(term_, vote_floor_) + 1)
           : (role_ != Role::kCandidate || m.term != term_)) {
     return;  // an answer to a campaign that is over
   }

@@ -9,6 +9,8 @@ void RaftNode::on_config_entry(uint64_t index, const Membership& m) {
   config_history_[index] = m;
   config_ = m;
   env_.log(LogLevel::kInfo, "raft", "configuration at " + std::to_string(index) + ": " + m.to_string());
+  // A suspended replica made a voter must hear from the voters it now has.
+  if (votes_suspended() && m.is_voter(id())) query_peer_states();
   if (role_ != Role::kLeader) return;
   for (NodeId n : m.members()) {
     if (n == id() || progress_.count(n)) continue;

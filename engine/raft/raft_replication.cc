@@ -213,6 +213,7 @@ void RaftNode::on_append(RaftMessage&& m) {
     if (!s.ok()) return fail(s);
     if (term_ != t) return;  // a newer term: the old leader will hear of it
     durable_index_ = std::max(durable_index_, std::min(last_new, log_->last_index()));
+    maybe_lift_vote_suspension();  // its log may now be as up to date as the voters' were
     r.success = true;
     r.index = last_new;
     send(to, std::move(r));
@@ -258,6 +259,19 @@ void RaftNode::on_append_response(const RaftMessage& m) {
       send(m.from, std::move(t));
     }
   } else if (m.index >= p.match) {
+    if (m.hint < p.match) {
+      // The follower's log ends below what it acknowledged to this leader:
+      // it lost its state (a wiped disk; this leader never asks it to cut
+      // an entry it acknowledged). Replicate to it from where it really is.
+      env_.log(LogLevel::kWarn, "raft",
+               "follower " + std::to_string(m.from) + " lost entries it had acknowledged (it holds " +
+                   std::to_string(m.hint) + " of " + std::to_string(p.match) + "); replicating again from there");
+      p.match = m.hint;
+      p.next = m.hint + 1;
+      p.state = Progress::State::kProbe;
+      p.probe_sent = false;
+      p.inflight = 0;
+    }
     // Rejections of messages sent before the last one are stale and ignored.
     const bool stale = p.state == Progress::State::kProbe && m.index != p.next - 1;
     if (!stale) {

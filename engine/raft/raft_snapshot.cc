@@ -149,6 +149,7 @@ void RaftNode::on_snapshot(RaftMessage&& m) {
     // (its entries conflicted with the snapshot), so what was durable of
     // the log before counts only as far as the log still reaches.
     durable_index_ = std::max(std::min(durable_index_, log_->last_index()), applied_);
+    maybe_lift_vote_suspension();
     env_.log(LogLevel::kInfo, "raft", "installed snapshot at " + std::to_string(applied_));
     serve_waiting_reads();
     if (term_ != t) return;

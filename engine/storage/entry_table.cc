@@ -135,6 +135,12 @@ absl::Status check_hard_state_transition(const HardState& from, const HardState&
     return absl::FailedPreconditionError(
         absl::StrCat("hard state term would go back from ", from.term, " to ", to.term));
   }
+  // The floor only rises, except that a suspended replica's floor comes
+  // down to the terms it has proven it may have voted in.
+  if (from.vote_floor != kVotesSuspended && to.vote_floor < from.vote_floor) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("vote floor would go back from ", from.vote_floor, " to ", to.vote_floor));
+  }
   if (to.term == from.term && from.vote != kNoNode && to.vote != from.vote) {
     return absl::FailedPreconditionError(
         absl::StrCat("vote in term ", to.term, " would change from ", from.vote, " to ", to.vote));

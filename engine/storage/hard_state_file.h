@@ -1,6 +1,8 @@
 // The byte format of the hard-state file ("<dir>hardstate").
 //
-//   u32 magic "SHHS", u8 version, u64 term, u32 vote, u32 CRC32C of the 17 bytes before
+//   u32 magic "SHHS", u8 version (2), u64 term, u32 vote, u64 vote floor,
+//   u32 CRC32C of the bytes before
+// Version 1 files (no vote floor: it reads as 0) are still read.
 //
 // The file is replaced whole by write-temporary, sync, rename, so the file in
 // place was complete and synced when it was renamed: any mismatch in it is
@@ -15,7 +17,8 @@
 
 namespace shoal {
 
-inline constexpr uint64_t kHardStateFileBytes = 4 + 1 + 8 + 4 + 4;
+inline constexpr uint64_t kHardStateFileBytes = 4 + 1 + 8 + 4 + 8 + 4;
+inline constexpr uint64_t kHardStateFileBytesV1 = 4 + 1 + 8 + 4 + 4;
 
 std::string encode_hard_state(const HardState& hs);
 // False unless `bytes` is exactly one well-formed record with a valid checksum.

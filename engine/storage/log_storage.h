@@ -57,10 +57,18 @@ struct LogEntry {
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
 
-// Raft's "persistent state on all servers" other than the log.
+// A vote floor meaning "this replica may not vote at all": it started with
+// no durable state, so it cannot know whether it voted before (raft.h).
+inline constexpr uint64_t kVotesSuspended = UINT64_MAX;
+
+// Raft's "persistent state on all servers" other than the log, and the vote
+// floor: the replica never votes (nor campaigns) in a term at or below it.
+// 0 for a replica that has kept its state from its first start; set when a
+// replica that lost its state has proven which terms it may have voted in.
 struct HardState {
   uint64_t term = 0;
   NodeId vote = kNoNode;  // the candidate voted for in `term`, or kNoNode
+  uint64_t vote_floor = 0;
 
   friend bool operator==(const HardState&, const HardState&) = default;
 };

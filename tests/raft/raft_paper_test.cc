@@ -16,12 +16,23 @@ struct Sent {
   RaftMessage m;
 };
 
+// A peer the test speaks for. It answers a state query on its own, as a
+// replica of a brand-new cluster would (term 0, nothing committed), so a
+// subject that starts empty may vote; everything else is the test's to say.
 class Puppet final : public sim::Process {
  public:
   Puppet(Env& env, std::vector<Sent>& inbox) {
     env.network().set_handler(kRaftChannelBase, [&env, &inbox](Message&& m) {
       auto d = decode_message(m.payload);
-      if (d.ok()) inbox.push_back({env.self(), *d});
+      if (!d.ok()) return;
+      if (d->type == MsgType::kStateQuery) {
+        RaftMessage report;
+        report.type = MsgType::kStateReport;
+        report.seq = d->seq;
+        env.network().send(m.from, kRaftChannelBase, encode_message(report));
+        return;
+      }
+      inbox.push_back({env.self(), *d});
     });
   }
 };

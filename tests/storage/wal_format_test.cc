@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "engine/core/checksum.h"
+#include "engine/core/codec.h"
 #include "engine/storage/hard_state_file.h"
 
 namespace shoal {
@@ -98,8 +100,26 @@ RC_GTEST_PROP(WalFormatProperty, OneFlippedBitIsAlwaysNoticed, ()) {
   RC_ASSERT(s.end == (in_last_frame ? SegmentScan::End::kTorn : SegmentScan::End::kCorrupt));
 }
 
+TEST(HardStateFile, ReadsVersionOneFilesWithoutAVoteFloor) {
+  // u32 magic, u8 version 1, u64 term, u32 vote, u32 CRC32C.
+  Writer w;
+  w.u32(0x53484853);
+  w.u8(1);
+  w.u64(41);
+  w.u32(3);
+  w.u32(crc32c(w.buffer()));
+  const std::string v1 = w.take();
+  ASSERT_EQ(v1.size(), kHardStateFileBytesV1);
+  HardState out;
+  ASSERT_TRUE(decode_hard_state(v1, &out));
+  EXPECT_EQ(out, (HardState{41, 3, 0}));
+  std::string relabelled = v1;
+  relabelled[4] = 2;  // a version-2 label on a version-1 body is damage
+  EXPECT_FALSE(decode_hard_state(relabelled, &out));
+}
+
 TEST(HardStateFile, RoundTripsAndRejectsAnyDamage) {
-  const HardState hs{123456789, 7};
+  const HardState hs{123456789, 7, kVotesSuspended};
   const std::string bytes = encode_hard_state(hs);
   ASSERT_EQ(bytes.size(), kHardStateFileBytes);
   HardState out;
