@@ -234,7 +234,7 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   CLI::App* r = sim.add_subcommand("run", "run one scenario with one seed and print a summary");
   r->add_option("--scenario", flags->scenario, "scenario name (see `shoal sim list`)")
       ->capture_default_str();
-  r->add_option("--seed", flags->seed, "the run's seed")->capture_default_str();
+  r->add_option("--seed", flags->seed, "the run's seed")->capture_default_str()->transform(seed_validator());
   r->add_option("--nodes", flags->nodes, "cluster size (default: the scenario's)")
       ->check(CLI::Range(1, 64));
   r->add_option("--duration", flags->duration, "virtual run time, e.g. 60s (default: the scenario's)");
@@ -254,7 +254,7 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   auto until = std::make_shared<std::string>();
   CLI::App* rp = sim.add_subcommand("replay", "print a readable trace of one seed, then its verdicts");
   rp->add_option("--scenario", rflags->scenario, "scenario name")->capture_default_str();
-  rp->add_option("--seed", rflags->seed, "the seed to replay")->capture_default_str();
+  rp->add_option("--seed", rflags->seed, "the seed to replay")->capture_default_str()->transform(seed_validator());
   rp->add_option("--nodes", rflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
   rp->add_option("--duration", rflags->duration, "virtual run time (as in the run)");
   rp->add_option("--param", rflags->params, "scenario parameters (as in the run)");
@@ -266,7 +266,7 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   auto runs_max = std::make_shared<size_t>(400);
   CLI::App* sh = sim.add_subcommand("shrink", "reduce a failing seed to the smallest schedule that still fails");
   sh->add_option("--scenario", sflags->scenario, "scenario name or spec file")->required();
-  sh->add_option("--seed", sflags->seed, "the failing seed")->required();
+  sh->add_option("--seed", sflags->seed, "the failing seed")->required()->transform(seed_validator());
   sh->add_option("--nodes", sflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
   sh->add_option("--duration", sflags->duration, "virtual run time (as in the run)");
   sh->add_option("--param", sflags->params, "scenario parameters (as in the run)");

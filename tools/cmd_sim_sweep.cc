@@ -146,22 +146,21 @@ void progress(size_t done, size_t total, size_t failed, double start) {
 }
 
 int sweep(const SweepFlags& f) {
-  const auto range = parse_seed_range(f.seeds);
-  if (!range) return usage_error("--seeds: '" + f.seeds + "' is not A..B");
+  const auto range = parse_seed_range("--seeds", f.seeds);
+  if (!range.ok()) return usage_error(std::string(range.status().message()));
   const auto timeout = parse_duration(f.timeout);
   if (!timeout) return usage_error("--timeout: '" + f.timeout + "' is not a duration");
   uint64_t shard_index = 0, shard_count = 1;
   if (!f.shard.empty()) {
     const auto slash = f.shard.find('/');
-    try {
-      shard_index = std::stoull(f.shard.substr(0, slash));
-      shard_count = std::stoull(f.shard.substr(slash + 1));
-    } catch (const std::exception&) {
-      shard_count = 0;
-    }
-    if (slash == std::string::npos || shard_count == 0 || shard_index >= shard_count) {
+    const auto index = parse_whole_number(std::string_view(f.shard).substr(0, slash));
+    const auto count =
+        slash == std::string::npos ? std::nullopt : parse_whole_number(std::string_view(f.shard).substr(slash + 1));
+    if (!index || !count || *count == 0 || *index >= *count) {
       return usage_error("--shard: '" + f.shard + "' is not I/N with 0 <= I < N");
     }
+    shard_index = *index;
+    shard_count = *count;
   }
   std::vector<std::string> names;
   if (f.scenario == "all") {
@@ -174,8 +173,9 @@ int sweep(const SweepFlags& f) {
   std::deque<Job> pending;
   uint64_t k = 0;
   for (const auto& n : names) {
-    for (uint64_t seed = range->first; seed <= range->second; ++seed, ++k) {
-      if (k % shard_count == shard_index) pending.push_back({n, seed});
+    // Counted from the first seed, so a range that ends at 2^64-1 ends.
+    for (uint64_t i = 0; i <= range->second - range->first; ++i, ++k) {
+      if (k % shard_count == shard_index) pending.push_back({n, range->first + i});
     }
   }
   const size_t total = pending.size();

@@ -32,6 +32,11 @@ done
 out=$("$shoal" sim run --seed 18446744073709551615 --duration 7s --json); rc=$?
 [ $rc -eq 0 ] || fail "seed 2^64-1 exited $rc: $out"
 grep -q '"seed":18446744073709551615' <<<"$out" || fail "seed 2^64-1 did not run as itself: $out"
+# A range that ends at the largest seed ends: one seed, not a counter that wraps.
+out=$("$shoal" sim sweep --scenario health-basic --seeds 18446744073709551615..18446744073709551615 --jobs 1 \
+      2>/dev/null); rc=$?
+[ $rc -eq 0 ] || fail "sweeping seed 2^64-1 exited $rc: $out"
+grep -q '^1 seeds in' <<<"$out" || fail "sweeping seed 2^64-1 did not run one seed: $out"
 # A leading zero is decimal, not octal: 010 is seed 10.
 a=$("$shoal" sim run --seed 010 --duration 7s --json | grep -o '"trace_hash":"[0-9a-f]*"')
 b=$("$shoal" sim run --seed 10 --duration 7s --json | grep -o '"trace_hash":"[0-9a-f]*"')
