@@ -22,6 +22,7 @@ std::string run_seeds(const std::string& scenario, uint64_t first, uint64_t last
     if (r.passed()) continue;
     ++failures;
     report += scenario + " seed " + std::to_string(seed) + " failed:\n";
+    if (r.stop) report += "  stopped (" + std::string(sim::stop_kind_name(r.stop->kind)) + "): " + r.stop->message + "\n";
     for (const auto& c : r.checks) {
       if (!c.ok) report += "  " + c.name + ": " + c.message + "\n";
     }

@@ -182,7 +182,7 @@ class KvRun::Observer final : public RaftObserver {
 
 KvRun::KvRun(const ScenarioOptions& opts, KvRunConfig config)
     : opts_(opts), config_(std::move(config)),
-      sim_(opts.seed, sim::SimOptions{.buggify = config_.buggify}), observer_(std::make_unique<Observer>(*this)) {
+      sim_(opts.seed, sim::SimOptions{.buggify = config_.buggify, .guard = opts.guard}), observer_(std::make_unique<Observer>(*this)) {
   if (opts_.tracer) sim_.set_tracer(opts_.tracer);
   sim_.set_crash_observer([this](NodeId id) { observer_->down(id); });
   recorded_.resize(static_cast<size_t>(config_.clients));

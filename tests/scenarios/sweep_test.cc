@@ -17,6 +17,7 @@ uint64_t seeds() {
 
 std::string describe(const ScenarioResult& r) {
   std::string s;
+  if (r.stop) s += "stopped (" + std::string(sim::stop_kind_name(r.stop->kind)) + "): " + r.stop->message + "\n";
   for (const auto& c : r.checks) {
     if (!c.ok) s += c.name + ": " + c.message + "\n";
   }
