@@ -1,5 +1,6 @@
 #include "tools/cli_util.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -74,6 +75,32 @@ CLI::Validator seed_validator() {
         return why;
       },
       "SEED");
+}
+
+std::optional<uint64_t> parse_bytes(std::string_view text) {
+  const size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  const auto number = parse_whole_number(text.substr(0, digits));
+  std::string unit(text.substr(digits));
+  for (const char* suffix : {"iB", "B"}) {
+    if (unit.size() > 1 && unit.ends_with(suffix)) {
+      unit.resize(unit.size() - std::string_view(suffix).size());
+      break;
+    }
+  }
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else if (!unit.empty() && unit != "B") {
+    return std::nullopt;
+  }
+  if (!number || *number == 0 || *number > (UINT64_MAX >> shift)) return std::nullopt;
+  return *number << shift;
 }
 
 double wall_seconds() {

@@ -36,6 +36,11 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> parse_seed_range(std::string_view 
 // "-1" to 2^64-1, saturates an overlong number and reads "010" as octal.
 CLI::Validator seed_validator();
 
+// A byte count: a whole number with an optional unit, KiB, MiB, GiB or TiB
+// (K, M, G, T and KB, MB, GB, TB mean the same powers of 1024), e.g.
+// "512MiB", "4G", "1000000". nullopt when malformed, zero or past 2^64-1.
+std::optional<uint64_t> parse_bytes(std::string_view text);
+
 // A fresh client id for a real-mode client process.
 NodeId random_client_id();
 
