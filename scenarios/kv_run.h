@@ -140,6 +140,7 @@ class KvRun {
   std::vector<NodeId> nodes_;    // initial voters
   std::vector<NodeId> clients_;
   bool workload_on_ = true;
+  std::vector<uint64_t> writes_issued_;  // per key slot, by every client (kv_run.cc)
   std::vector<CheckResult> extra_checks_;
   std::map<std::string, double> metrics_;
 };
