@@ -24,12 +24,6 @@ std::string verdict_text(const scenarios::ScenarioResult& r) {
   return "PASS";
 }
 
-std::string trace_hash_hex(uint64_t trace_hash) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(trace_hash));
-  return buf;
-}
-
 std::vector<scenarios::CheckResult> all_checks(const scenarios::ScenarioResult& r) {
   std::vector<scenarios::CheckResult> checks = r.checks;
   checks.push_back(r.liveness);

@@ -22,8 +22,8 @@ int exit_code_for(const scenarios::ScenarioResult& r);
 // "PASS", "FAIL (safety)", "FAIL (liveness)", "FAIL (assertion)" or
 // "FAIL (bound: events-max)" (wall-time-max, memory-max).
 std::string verdict_text(const scenarios::ScenarioResult& r);
-// The trace hash as 16 lower-case hex digits.
-std::string trace_hash_hex(uint64_t trace_hash);
+// The trace hash as 16 lower-case hex digits (scenario.h).
+using scenarios::trace_hash_hex;
 
 // The safety checks in order, then liveness.
 std::vector<scenarios::CheckResult> all_checks(const scenarios::ScenarioResult& r);

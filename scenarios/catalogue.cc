@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 
@@ -93,9 +94,13 @@ ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
     // scenario's frame; the assertion is the verdict.
     guard.assertion_outside_events(failure);
   }
-  if (r.schedule && r.schedule->scenario != s.name) {
+  if (r.schedule) {
+    // The schedule replays this run only with the name, cluster size and
+    // duration it ran under.
     auto stamped = std::make_shared<RunSchedule>(*r.schedule);
     stamped->scenario = s.name;
+    stamped->nodes = opts.nodes;
+    stamped->duration = opts.duration;
     r.schedule = std::move(stamped);
   }
   r.scenario = s.name;
@@ -117,6 +122,12 @@ ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
                       std::string(sim::stop_kind_name(r.stop->kind)) + ")"};
   }
   return r;
+}
+
+std::string trace_hash_hex(uint64_t trace_hash) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(trace_hash));
+  return buf;
 }
 
 const Scenario* find_scenario(const std::string& name) {

@@ -154,6 +154,8 @@ inline constexpr uint64_t kEventsPerVirtualSecondMax = 50'000;
 // kEventsPerVirtualSecondMax to the run's duration (never below
 // sim::RunBounds's own), and sim::RunBounds's wall time and memory.
 sim::RunBounds run_bounds(const Scenario& s, const ScenarioOptions& opts);
+// A trace hash as every output writes it: 16 lower-case hex digits.
+std::string trace_hash_hex(uint64_t trace_hash);
 // nullptr when no scenario has that name.
 const Scenario* find_scenario(const std::string& name);
 // A catalogue name, or the path of a scenario spec file (*.json, spec.h);

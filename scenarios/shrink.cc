@@ -1,6 +1,7 @@
 #include "scenarios/shrink.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include <poll.h>
@@ -22,6 +23,7 @@ namespace {
 struct Outcome {
   std::vector<std::pair<std::string, std::string>> failed;
   std::shared_ptr<RunSchedule> schedule;
+  uint64_t trace_hash = 0;
 
   const std::string* detail_of(const std::string& name) const {
     for (const auto& [n, d] : failed) {
@@ -45,7 +47,8 @@ std::string stop_name(const sim::RunStop& stop) {
 }
 
 // Runs in a forked child that reports through a pipe: "check\tNAME\tDETAIL"
-// lines (safety before liveness), then "schedule\tJSON".
+// lines (a stop, then safety, then liveness), "hash\tTRACE_HASH", then
+// "schedule\tJSON".
 // A child that outlives its wall-time bound by this much (judging included) is killed.
 constexpr double kKillGraceSeconds = 30;
 
@@ -65,6 +68,7 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
       if (!c.ok) out += "check\t" + c.name + "\t" + one_line(c.message) + "\n";
     }
     if (!r.liveness.ok) out += "check\t" + r.liveness.name + "\t" + one_line(r.liveness.message) + "\n";
+    out += "hash\t" + std::to_string(r.trace_hash) + "\n";
     if (r.schedule) out += "schedule\t" + schedule_to_json(*r.schedule);
     for (size_t done = 0; done < out.size();) {
       const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
@@ -118,6 +122,8 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
     if (kind == "check") {
       const auto tab2 = rest.find('\t');
       o.failed.emplace_back(rest.substr(0, tab2), tab2 == std::string::npos ? "" : rest.substr(tab2 + 1));
+    } else if (kind == "hash") {
+      std::from_chars(rest.data(), rest.data() + rest.size(), o.trace_hash);
     } else if (kind == "schedule") {
       auto s = parse_schedule(rest, "the child's schedule");
       if (s.ok()) o.schedule = std::make_shared<RunSchedule>(std::move(*s));
@@ -206,7 +212,10 @@ ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, cons
     const Outcome r = run_isolated(scenario, o);
     ++report.runs;
     const std::string* detail = r.detail_of(report.target);
-    if (detail) report.verdict = *detail;
+    if (detail) {
+      report.verdict = *detail;
+      report.trace_hash = r.trace_hash;
+    }
     return detail != nullptr;
   };
   if (!fails(best)) {

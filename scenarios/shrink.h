@@ -44,6 +44,7 @@ struct ShrinkReport {
   RunSchedule shrunk;
   size_t runs = 0;
   std::string verdict;  // the target's detail in the shrunk schedule's run
+  uint64_t trace_hash = 0;  // of the shrunk schedule's run
 };
 
 // opts.schedule must be empty: the seed's own run is the starting point.

@@ -6,6 +6,7 @@
 
 #include "reports/report_files.h"
 #include "reports/run_report.h"
+#include "scenarios/replay.h"
 #include "scenarios/schedule.h"
 #include "scenarios/shrink.h"
 #include "sim/trace_tail.h"
@@ -199,10 +200,13 @@ int shrink(const RunFlags& f, const std::string& out_path, size_t runs_max) {
             << "shrunk faults:\n"
             << (rep.shrunk.faults.empty() ? std::string("  (none: the workload alone fails)\n")
                                           : scenarios::describe_faults(rep.shrunk.faults));
-  std::cout << "verdict: " << rep.target << ": " << rep.verdict << "\n";
-  std::cout << "schedule: " << path << "\n"
-            << "replay: ./tools/shoal sim run --scenario " << s->name << " --seed " << f.seed
-            << " --schedule " << path << "\n";
+  // The schedule holds the run's parameters, cluster size and duration; the
+  // command names them too, so it reads as what it runs.
+  const scenarios::RunCommand replay{s->name, f.seed, opts.nodes, opts.duration, opts.params, path, opts.bounds};
+  std::cout << "verdict: " << rep.target << ": " << rep.verdict << "\n"
+            << "trace hash " << reports::trace_hash_hex(rep.trace_hash) << "\n"
+            << "schedule: " << path << "\n"
+            << "replay: " << scenarios::replay_command(replay, scenarios::running_binary()) << "\n";
   return kExitPass;
 }
 

@@ -21,6 +21,7 @@
 
 #include <boost/json.hpp>
 
+#include "scenarios/replay.h"
 #include "scenarios/scenario.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
@@ -62,13 +63,8 @@ struct Failure {
   Job job;
   int exit_code;
   std::string summary;
+  std::string trace_hash;  // as the run printed it; "?" when it printed none
 };
-
-std::string self_exe() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "shoal";
-}
 
 // Runs `shoal sim run --json` for one seed in a child process, with the
 // sweep's parameters and bounds (`pass_on`), and --report DIR when given.
@@ -99,26 +95,32 @@ Running spawn(const std::string& exe, const Job& job, const std::vector<std::str
   return Running{job, pid, pipefd[0], "", wall_seconds()};
 }
 
-// What failed in a run, as one line: the stop when it stopped, else the
-// failing checks, from the run's JSON.
-std::string summarise(const std::string& json_text, int exit_code) {
+// What a failed run printed, from its JSON: what failed, as one line (the
+// stop when it stopped, else the failing checks), and its trace hash.
+Failure failure_of(const Job& job, int exit_code, const std::string& json_text) {
+  Failure f{job, exit_code, "", "?"};
   boost::system::error_code ec;
   auto v = boost::json::parse(json_text, ec);
   if (ec || !v.is_object()) {
-    return exit_code > 128 ? "no result: the run died on signal " + std::to_string(exit_code - 128)
-                           : "no result: the run printed no JSON";
+    f.summary = exit_code > 128 ? "no result: the run died on signal " + std::to_string(exit_code - 128)
+                                : "no result: the run printed no JSON";
+    return f;
   }
   const auto& o = v.as_object();
-  if (const auto* stop = o.if_contains("stop"); stop != nullptr && stop->is_object()) {
-    return std::string(stop->as_object().at("kind").as_string()) + ": " +
-           std::string(stop->as_object().at("message").as_string());
+  if (const auto* hash = o.if_contains("trace_hash"); hash != nullptr && hash->is_string()) {
+    f.trace_hash = std::string(hash->as_string());
   }
-  std::string s;
+  if (const auto* stop = o.if_contains("stop"); stop != nullptr && stop->is_object()) {
+    f.summary = std::string(stop->as_object().at("kind").as_string()) + ": " +
+                std::string(stop->as_object().at("message").as_string());
+    return f;
+  }
   for (const auto& c : o.at("checks").as_array()) {
     const auto& check = c.as_object();
-    if (!check.at("ok").as_bool()) s += std::string(check.at("name").as_string().c_str()) + "; ";
+    if (!check.at("ok").as_bool()) f.summary += std::string(check.at("name").as_string().c_str()) + "; ";
   }
-  return s.empty() ? "?" : s;
+  if (f.summary.empty()) f.summary = "?";
+  return f;
 }
 
 // Runs one failed seed again (deterministically the same run) with --report,
@@ -213,7 +215,7 @@ SweepOutcome run_jobs(const SweepFlags& f, std::deque<Job> pending, const std::v
                       double kill_after_seconds) {
   const size_t total = pending.size();
   const int jobs = f.jobs > 0 ? f.jobs : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-  const std::string exe = self_exe();
+  const std::string exe = scenarios::running_binary();
   std::vector<Running> running;
   SweepOutcome out;
   const double start = wall_seconds();
@@ -245,9 +247,10 @@ SweepOutcome run_jobs(const SweepFlags& f, std::deque<Job> pending, const std::v
       ::waitpid(r.pid, &status, 0);
       ::close(r.fd);
       const int code = hung ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      if (code != 0) {
-        out.failures.push_back(
-            {r.job, code, hung ? "hung: killed past its wall-time bound and the grace after it" : summarise(r.out, code)});
+      if (hung) {
+        out.failures.push_back({r.job, code, "hung: killed past its wall-time bound and the grace after it", "?"});
+      } else if (code != 0) {
+        out.failures.push_back(failure_of(r.job, code, r.out));
       }
       ++out.done;
       fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
@@ -261,18 +264,19 @@ SweepOutcome run_jobs(const SweepFlags& f, std::deque<Job> pending, const std::v
 
 // The table of failures with their replay commands, the reports kept (at
 // most --reports-max, each a re-run of its seed) and why the others were not.
-void print_failures(const SweepFlags& f, const std::vector<Failure>& failures, const std::vector<std::string>& pass_on) {
-  std::string param_args;
-  for (const auto& p : f.params) param_args += " --param " + p;
+void print_failures(const SweepFlags& f, const std::vector<Failure>& failures, const std::vector<std::string>& pass_on,
+                    const scenarios::ScenarioOptions& given) {
   size_t kept = 0;
   for (const Failure& fl : failures) {
-    std::printf("  FAILED %-20s seed %-8llu exit %d  %s\n         replay: ./tools/shoal sim run --scenario %s --seed %llu%s\n",
-                fl.job.scenario.c_str(), static_cast<unsigned long long>(fl.job.seed), fl.exit_code,
-                fl.summary.c_str(), fl.job.scenario.c_str(), static_cast<unsigned long long>(fl.job.seed),
-                param_args.c_str());
+    const scenarios::RunCommand replay{fl.job.scenario, fl.job.seed, std::nullopt, std::nullopt,
+                                       given.params,    "",          given.bounds};
+    std::printf("  FAILED %-20s seed %-8llu exit %d  trace %s  %s\n         replay: %s\n", fl.job.scenario.c_str(),
+                static_cast<unsigned long long>(fl.job.seed), fl.exit_code, fl.trace_hash.c_str(),
+                fl.summary.c_str(), scenarios::replay_command(replay, scenarios::running_binary()).c_str());
     if (!f.report_dir.empty() && kept < f.reports_max) {
       ++kept;
-      std::printf("         report: %s\n", keep_report(self_exe(), fl.job, pass_on, f.report_dir).c_str());
+      std::printf("         report: %s\n",
+                  keep_report(scenarios::running_binary(), fl.job, pass_on, f.report_dir).c_str());
     }
   }
   if (f.report_dir.empty() || failures.empty()) return;
@@ -284,10 +288,15 @@ void print_failures(const SweepFlags& f, const std::vector<Failure>& failures, c
 int sweep(const SweepFlags& f) {
   std::deque<Job> pending;
   if (std::string err = plan_jobs(f, &pending); !err.empty()) return usage_error(err);
-  scenarios::BoundsGiven bounds;
-  if (std::string err = bounds_from(f.bounds, &bounds); !err.empty()) return usage_error(err);
+  // What every run is given, checked here once (each run would refuse it
+  // alike) and named in each replay command.
+  scenarios::ScenarioOptions given;
+  RunFlags run_flags;
+  run_flags.params = f.params;
+  run_flags.bounds = f.bounds;
+  if (std::string err = options_from(run_flags, &given); !err.empty()) return usage_error(err);
   const double kill_after =
-      to_seconds_f(bounds.wall_time_max.value_or(sim::RunBounds{}.wall_time_max)) + kKillGraceSeconds;
+      to_seconds_f(given.bounds.wall_time_max.value_or(sim::RunBounds{}.wall_time_max)) + kKillGraceSeconds;
   const std::vector<std::string> pass_on = pass_on_args(f);
   const size_t total = pending.size();
   const double start = wall_seconds();
@@ -303,7 +312,7 @@ int sweep(const SweepFlags& f) {
     std::printf("stopped after %zu failures (--max-failures %zu reached); %zu seeds not run\n", out.failures.size(),
                 f.max_failures, total - out.done);
   }
-  print_failures(f, out.failures, pass_on);
+  print_failures(f, out.failures, pass_on, given);
   return out.failures.empty() ? kExitPass : kExitCheckFailed;
 }
 

@@ -68,6 +68,10 @@ std::string schedule_from(const RunFlags& f, scenarios::ScenarioOptions* opts) {
   }
   if (f.params.empty()) opts->params = schedule->params;
   if (opts->params != schedule->params) return "--schedule: the --param values differ from the schedule's";
+  if (!opts->nodes) opts->nodes = schedule->nodes;
+  if (opts->nodes != schedule->nodes) return "--schedule: --nodes differs from the schedule's cluster size";
+  if (!opts->duration) opts->duration = schedule->duration;
+  if (opts->duration != schedule->duration) return "--schedule: --duration differs from the schedule's";
   opts->schedule = std::make_shared<scenarios::RunSchedule>(std::move(*schedule));
   opts->schedule_source = f.schedule_file;
   return "";

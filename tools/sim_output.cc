@@ -3,21 +3,13 @@
 #include <sstream>
 
 #include "reports/run_result_json.h"
+#include "scenarios/replay.h"
 
 namespace shoal::tools {
 
-std::string replay_command(const scenarios::ScenarioResult& r) {
-  std::string c = "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed);
-  if (r.nodes_given) c += " --nodes " + std::to_string(*r.nodes_given);
-  if (r.duration_given) c += " --duration " + format_duration(*r.duration_given);
-  for (const auto& [k, v] : r.params) c += " --param " + k + "=" + v;
-  if (!r.schedule_source.empty()) c += " --schedule " + r.schedule_source;
-  return c;
-}
-
 reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
                                        const sim::TraceTail* tail) {
-  reports::RunReportInfo info{SHOAL_COMMIT, replay_command(r), wall_seconds};
+  reports::RunReportInfo info{SHOAL_COMMIT, scenarios::replay_command(r, scenarios::running_binary()), wall_seconds};
   if (tail != nullptr) {
     info.trace_tail = tail->lines();
     info.trace_lines_total = tail->total();
@@ -54,7 +46,7 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds,
     for (const std::string& l : shown) out << "    " << l << "\n";
   }
   out << reports::verdict_text(r) << "\n";
-  if (!r.passed()) out << "replay: " << replay_command(r) << "\n";
+  if (!r.passed()) out << "replay: " << scenarios::replay_command(r, scenarios::running_binary()) << "\n";
   return out.str();
 }
 

@@ -14,11 +14,6 @@ namespace shoal::tools {
 
 // The exit code a result earns: safety failures outrank liveness failures.
 using reports::exit_code_for;
-// The one command that replays a run. It names --nodes, --duration and
-// --schedule only when the run was given them: the virtual time a run
-// reaches is no duration to pass back, as a scenario may run a quiet tail
-// past it.
-std::string replay_command(const scenarios::ScenarioResult& r);
 // What a report of the run needs beyond its result: this build's commit, the
 // replay command, the wall time and the tail of the trace (none for nullptr).
 reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
