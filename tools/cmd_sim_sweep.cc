@@ -329,7 +329,7 @@ CommandRegistration reg("sim-sweep", [](CLI::App& root) {
   s->add_option("--jobs", f->jobs, "parallel processes (default: one per core)")->check(CLI::Range(0, 256));
   s->add_option("--shard", f->shard, "I/N: run only every N-th job, starting at I");
   s->add_option("--param", f->params, "a scenario parameter name=value, passed to every run (repeatable)");
-  add_bound_flags(*s, f->bounds);
+  add_bound_flags(*s, f->bounds, "each seed's run");
   s->add_option("--report-dir", f->report_dir,
                 "keep a report (index.html, result.json, trace-tail.txt...) of each failing seed under DIR");
   s->add_option("--reports-max", f->reports_max, "reports kept at most (each re-runs its seed)")

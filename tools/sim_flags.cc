@@ -9,18 +9,18 @@
 
 namespace shoal::tools {
 
-void add_bound_flags(CLI::App& cmd, BoundFlags& flags) {
+void add_bound_flags(CLI::App& cmd, BoundFlags& flags, const std::string& which_run) {
   const sim::RunBounds defaults;
   cmd.add_option("--events-max", flags.events_max,
-                 absl::StrCat("stop a run after this many events, exit 6 (default: ",
+                 absl::StrCat("stop ", which_run, " after this many events, exit 6 (default: ",
                               scenarios::kEventsPerVirtualSecondMax,
                               " per virtual second of the run's duration, at least ", defaults.events_max, ")"));
   cmd.add_option("--wall-time-max", flags.wall_time_max,
-                 absl::StrCat("stop a run that takes longer than this on the machine's clock, e.g. 90s, exit 6 "
+                 absl::StrCat("stop ", which_run, " when it takes longer than this on the machine's clock, e.g. 90s, exit 6 "
                               "(default ",
                               to_seconds_f(defaults.wall_time_max), "s)"));
   cmd.add_option("--memory-max", flags.memory_max,
-                 absl::StrCat("stop a run when the process's resident memory passes this, e.g. 512MiB or 2GiB, "
+                 absl::StrCat("stop ", which_run, " when its process's resident memory passes this, e.g. 512MiB or 2GiB, "
                               "exit 6 (default ",
                               defaults.memory_max_bytes >> 30, "GiB)"));
 }
@@ -32,7 +32,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, const std::string& seed_help)
   cmd.add_option("--nodes", flags.nodes, "cluster size (default: the scenario's)")->check(CLI::Range(1, 64));
   cmd.add_option("--duration", flags.duration, "virtual run time, e.g. 60s (default: the scenario's)");
   cmd.add_option("--param", flags.params, "a scenario parameter, name=value (repeatable)");
-  add_bound_flags(cmd, flags.bounds);
+  add_bound_flags(cmd, flags.bounds, "the run");
 }
 
 std::string bounds_from(const BoundFlags& flags, scenarios::BoundsGiven* bounds) {

@@ -33,8 +33,9 @@ struct RunFlags {
 // Adds --scenario, --seed, --nodes, --duration, --param and the bound flags.
 // `seed_help` says what the seed is to this command.
 void add_run_flags(CLI::App& cmd, RunFlags& flags, const std::string& seed_help);
-// Adds the bound flags, with their defaults in the help.
-void add_bound_flags(CLI::App& cmd, BoundFlags& flags);
+// Adds the bound flags, with their defaults in the help; `which_run` names
+// the run they bound ("the run", "each seed's run").
+void add_bound_flags(CLI::App& cmd, BoundFlags& flags, const std::string& which_run);
 
 // The bounds the flags give; "" or what is wrong, in one line naming the flag.
 std::string bounds_from(const BoundFlags& flags, scenarios::BoundsGiven* bounds);
