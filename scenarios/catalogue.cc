@@ -66,11 +66,9 @@ const std::vector<Scenario>& catalogue() {
 
 sim::RunBounds run_bounds(const Scenario& s, const ScenarioOptions& opts) {
   sim::RunBounds b;
-  const double seconds = to_seconds_f(opts.duration.value_or(s.default_duration));
-  const double scaled = seconds * static_cast<double>(kEventsPerVirtualSecondMax);
-  if (scaled > static_cast<double>(b.events_max)) {
-    b.events_max = scaled >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(scaled);
-  }
+  // Durations stop at 1e9 s (parse_duration), so this stays far below 2^64.
+  const auto seconds = static_cast<uint64_t>(to_seconds_f(opts.duration.value_or(s.default_duration)));
+  b.events_max = std::max(b.events_max, seconds * kEventsPerVirtualSecondMax);
   b.events_max = opts.bounds.events_max.value_or(b.events_max);
   b.wall_time_max = opts.bounds.wall_time_max.value_or(b.wall_time_max);
   b.memory_max_bytes = opts.bounds.memory_max_bytes.value_or(b.memory_max_bytes);

@@ -50,15 +50,18 @@ RunGuard::RunGuard(RunBounds bounds)
 
 RunGuard::~RunGuard() { set_assertion_handler(previous_handler_); }
 
+bool RunGuard::allows_event(uint64_t events, TimePoint now) {
+  if (stop_) return false;
+  if (events < bounds_.events_max) return true;
+  record({StopKind::kEventsMax,
+          absl::StrCat("the run reached its bound of ", bounds_.events_max, " events (events-max) at ",
+                       format_time(now)),
+          now, events});
+  return false;
+}
+
 bool RunGuard::exceeded(uint64_t events, TimePoint now) {
   if (stop_) return true;
-  if (events >= bounds_.events_max) {
-    record({StopKind::kEventsMax,
-            absl::StrCat("the run reached its bound of ", bounds_.events_max, " events (events-max) at ",
-                         format_time(now)),
-            now, events});
-    return true;
-  }
   if (events < next_sample_events_) return false;
   next_sample_events_ = events + kBoundSampleEvents;
   const auto wall = std::chrono::steady_clock::now() - started_;

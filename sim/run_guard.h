@@ -96,8 +96,13 @@ class RunGuard {
   RunGuard& operator=(const RunGuard&) = delete;
 
   const RunBounds& bounds() const { return bounds_; }
+  // Called by the Simulation before each event: records a stop and returns
+  // false when `events` have run and the bound allows no more. A run that
+  // needs exactly events_max events completes.
+  bool allows_event(uint64_t events, TimePoint now);
   // Called by the Simulation after each event: records a stop and returns
-  // true when the run has exceeded a bound.
+  // true when the run has passed its wall-time or memory bound (sampled
+  // every kBoundSampleEvents events).
   bool exceeded(uint64_t events, TimePoint now);
   // Records an assertion raised by the event that ran at `now`.
   void assertion(const AssertionFailure& failure, uint64_t events, TimePoint now);

@@ -146,6 +146,10 @@ void Simulation::push(Event e) {
 
 bool Simulation::step() {
   if (stopped_ || queue_.empty()) return false;
+  if (options_.guard != nullptr && !options_.guard->allows_event(stats_.events, now_)) {
+    stopped_ = true;
+    return false;
+  }
   std::pop_heap(queue_.begin(), queue_.end(), EventOrder{});
   Event e = std::move(queue_.back());
   queue_.pop_back();

@@ -120,9 +120,10 @@ class Simulation final : public FaultControls {
 
   // ---- driving
   // Runs the next event. Returns false when the queue is empty or the run
-  // has stopped. An engine assertion raised by the event, or a bound of the
-  // guard passed after it, stops the run: no event runs after that one, and
-  // the processes keep the state they had, to be judged.
+  // has stopped. An engine assertion raised by the event, a wall-time or
+  // memory bound of the guard passed after it, or an event the event bound
+  // does not allow stops the run: no event runs after that, and the
+  // processes keep the state they had, to be judged.
   bool step();
   // Runs every event due at or before t, then sets the time to t. After a
   // stop no event runs but the time still moves, so a caller's loop that

@@ -15,9 +15,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <tuple>
 #include <iostream>
 #include <map>
+#include <tuple>
 
 #include <boost/json.hpp>
 
