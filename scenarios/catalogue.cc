@@ -92,9 +92,10 @@ ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
     // scenario's frame; the assertion is the verdict.
     guard.assertion_outside_events(failure);
   }
-  if (r.schedule) {
+  if (r.schedule && (r.schedule->scenario != s.name || r.schedule->nodes != opts.nodes ||
+                     r.schedule->duration != opts.duration)) {
     // The schedule replays this run only with the name, cluster size and
-    // duration it ran under.
+    // duration it ran under. (A copy: a long run's schedule is tens of MB.)
     auto stamped = std::make_shared<RunSchedule>(*r.schedule);
     stamped->scenario = s.name;
     stamped->nodes = opts.nodes;
