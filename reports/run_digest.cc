@@ -1,5 +1,6 @@
 #include "reports/run_digest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <regex>
@@ -7,21 +8,20 @@
 namespace shoal::reports {
 
 int exit_code_for(const scenarios::ScenarioResult& r) {
+  if (r.stop) return r.stop->is_bound() ? 6 : 5;
   if (!r.safe()) return 1;
   if (!r.liveness.ok) return 3;
   return 0;
 }
 
 std::string verdict_text(const scenarios::ScenarioResult& r) {
+  if (r.stop) {
+    return r.stop->is_bound() ? "FAIL (bound: " + std::string(sim::stop_kind_name(r.stop->kind)) + ")"
+                              : "FAIL (assertion)";
+  }
   if (!r.safe()) return "FAIL (safety)";
   if (!r.liveness.ok) return "FAIL (liveness)";
   return "PASS";
-}
-
-std::string trace_hash_hex(uint64_t trace_hash) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(trace_hash));
-  return buf;
 }
 
 std::vector<scenarios::CheckResult> all_checks(const scenarios::ScenarioResult& r) {
@@ -63,6 +63,7 @@ std::optional<FirstFailure> first_failure(const scenarios::ScenarioResult& r) {
   // Details write a moment as "at 12.500000s" (or "from", "of"); a duration
   // reads "within 2.000000s" or "after 2500ms", which this pattern leaves alone.
   static const std::regex moment(R"(\b(?:at|from|of) ([0-9]+(?:\.[0-9]+)?)s\b)");
+  if (r.stop) return FirstFailure{std::string(sim::stop_kind_name(r.stop->kind)), to_seconds_f(r.stop->at.time_since_epoch())};
   for (const scenarios::CheckResult& c : all_checks(r)) {
     if (c.ok) continue;
     FirstFailure f{c.name, std::nullopt};
@@ -80,8 +81,17 @@ std::vector<ReportFile> report_file_index(const scenarios::ScenarioResult& r, co
       {"result.json", "the result as data: checks, metrics, stats, faults, roles"},
   };
   if (r.history) files.push_back({"history.jsonl", "every client operation (Shoal JSON lines, for `shoal check`)"});
-  if (!info.trace_file.empty()) files.push_back({info.trace_file, "every simulated event, one per line"});
+  if (!info.trace_tail.empty()) {
+    files.push_back({kTraceTailFile, "the last " + std::to_string(info.trace_tail.size()) + " of " +
+                                         std::to_string(info.trace_lines_total) +
+                                         " simulated events, one per line (the whole trace: --trace FILE)"});
+  }
   return files;
+}
+
+std::vector<std::string> trace_lines_shown(const std::vector<std::string>& trace_tail) {
+  const size_t shown = std::min(trace_tail.size(), kTraceTailLinesShown);
+  return {trace_tail.end() - static_cast<std::ptrdiff_t>(shown), trace_tail.end()};
 }
 
 std::string fixed(double v, int decimals) {

@@ -35,6 +35,17 @@ void write_banner(std::ostream& out, const scenarios::ScenarioResult& r, const R
   }
 }
 
+// Why a stopped run stopped, and the last events before it.
+void write_stop(std::ostream& out, const scenarios::ScenarioResult& r, const RunReportInfo& info) {
+  if (!r.stop) return;
+  out << "<h2>Stopped: " << html_escape(std::string(sim::stop_kind_name(r.stop->kind))) << "</h2>\n<p class=\"stop\">"
+      << html_escape(r.stop->message) << "</p>\n";
+  if (info.trace_tail.empty()) return;
+  out << "<pre class=\"replay\">";
+  for (const std::string& line : trace_lines_shown(info.trace_tail)) out << html_escape(line) << "\n";
+  out << "</pre>\n";
+}
+
 void write_checks(std::ostream& out, const scenarios::ScenarioResult& r, const RunReportInfo& info) {
   out << "<h2>Checks</h2>\n<table class=\"checks\"><tr><th>check</th><th>verdict</th><th>detail</th></tr>\n";
   for (const scenarios::CheckResult& c : all_checks(r)) {
@@ -127,6 +138,7 @@ std::string render_run_report_html(const scenarios::ScenarioResult& r, const Run
       << " " << html_escape(r.scenario) << " seed " << r.seed << "</title>\n<style>" << kRunPageStyle
       << "</style></head>\n<body>\n";
   write_banner(out, r, info);
+  write_stop(out, r, info);
   write_checks(out, r, info);
   write_plots(out);
   write_metrics(out, r);

@@ -50,6 +50,20 @@ boost::json::array roles_json(const std::vector<scenarios::RoleSpan>& roles) {
   return out;
 }
 
+boost::json::value stop_json(const std::optional<sim::RunStop>& stop) {
+  if (!stop) return nullptr;
+  boost::json::object o{{"kind", std::string(sim::stop_kind_name(stop->kind))},
+                        {"message", stop->message},
+                        {"at_s", seconds_of(stop->at)},
+                        {"events", stop->events}};
+  if (!stop->is_bound()) {
+    o["expression"] = stop->expression;
+    o["file"] = stop->file;
+    o["line"] = stop->line;
+  }
+  return o;
+}
+
 }  // namespace
 
 boost::json::object run_result_json(const scenarios::ScenarioResult& r, const RunReportInfo& info) {
@@ -82,8 +96,12 @@ boost::json::object run_result_json(const scenarios::ScenarioResult& r, const Ru
   o["history"] = history_json(r.history.get());
   o["faults"] = faults_json(r.faults);
   o["roles"] = roles_json(r.roles);
+  o["bounds"] = boost::json::object{{"events_max", r.bounds.events_max},
+                                    {"wall_time_max_s", to_seconds_f(r.bounds.wall_time_max)},
+                                    {"memory_max_bytes", r.bounds.memory_max_bytes}};
+  o["stop"] = stop_json(r.stop);
   o["replay"] = info.replay_command;
-  if (!info.trace_file.empty()) o["trace_file"] = info.trace_file;
+  if (!info.trace_tail.empty()) o["trace_tail_file"] = kTraceTailFile;
   return o;
 }
 

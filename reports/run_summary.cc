@@ -80,9 +80,21 @@ void write_faults(std::ostream& out, const scenarios::ScenarioResult& r) {
 
 }  // namespace
 
+// Why a stopped run stopped, and the last events before it.
+void write_stop(std::ostream& out, const scenarios::ScenarioResult& r, const RunReportInfo& info) {
+  if (!r.stop) return;
+  out << "## Stopped: " << sim::stop_kind_name(r.stop->kind) << "\n\n" << r.stop->message << "\n\n";
+  if (info.trace_tail.empty()) return;
+  const std::vector<std::string> shown = trace_lines_shown(info.trace_tail);
+  out << "The last " << shown.size() << " events:\n\n```\n";
+  for (const std::string& line : shown) out << line << "\n";
+  out << "```\n\n";
+}
+
 std::string render_run_summary_markdown(const scenarios::ScenarioResult& r, const RunReportInfo& info) {
   std::ostringstream out;
   write_header(out, r, info);
+  write_stop(out, r, info);
   write_checks(out, r);
   write_metrics(out, r);
   write_faults(out, r);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 
@@ -63,14 +64,42 @@ const std::vector<Scenario>& catalogue() {
   return all;
 }
 
+sim::RunBounds run_bounds(const Scenario& s, const ScenarioOptions& opts) {
+  sim::RunBounds b;
+  // Durations stop at 1e9 s (parse_duration), so this stays far below 2^64.
+  const auto seconds = static_cast<uint64_t>(to_seconds_f(opts.duration.value_or(s.default_duration)));
+  b.events_max = std::max(b.events_max, seconds * kEventsPerVirtualSecondMax);
+  b.events_max = opts.bounds.events_max.value_or(b.events_max);
+  b.wall_time_max = opts.bounds.wall_time_max.value_or(b.wall_time_max);
+  b.memory_max_bytes = opts.bounds.memory_max_bytes.value_or(b.memory_max_bytes);
+  return b;
+}
+
 ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
   if (opts.schedule && !s.records_schedule) {
     throw std::invalid_argument("scenario " + s.name + " does not take a schedule (only swarm scenarios do)");
   }
-  ScenarioResult r = s.run(opts);
-  if (r.schedule && r.schedule->scenario != s.name) {
+  const sim::RunBounds bounds = run_bounds(s, opts);
+  sim::RunGuard guard(bounds);
+  ScenarioOptions guarded = opts;
+  guarded.guard = &guard;
+  ScenarioResult r;
+  try {
+    r = s.run(guarded);
+  } catch (const sim::AssertionFailure& failure) {
+    // Raised outside any event: while a scenario set its cluster up, or
+    // judged the state a stopped run left. The checks are lost with the
+    // scenario's frame; the assertion is the verdict.
+    guard.assertion_outside_events(failure);
+  }
+  if (r.schedule && (r.schedule->scenario != s.name || r.schedule->nodes != opts.nodes ||
+                     r.schedule->duration != opts.duration)) {
+    // The schedule replays this run only with the name, cluster size and
+    // duration it ran under. (A copy: a long run's schedule is tens of MB.)
     auto stamped = std::make_shared<RunSchedule>(*r.schedule);
     stamped->scenario = s.name;
+    stamped->nodes = opts.nodes;
+    stamped->duration = opts.duration;
     r.schedule = std::move(stamped);
   }
   r.scenario = s.name;
@@ -79,7 +108,25 @@ ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts) {
   r.nodes_given = opts.nodes;
   r.duration_given = opts.duration;
   r.schedule_source = opts.schedule ? opts.schedule_source : "";
+  r.bounds = bounds;
+  r.bounds_given = opts.bounds;
+  r.stop = guard.stop();
+  if (r.stop) {
+    // The run ended where it stopped, not where the scenario's own clock
+    // (which moves on without events) got to; and it never reached the
+    // phase that liveness judges.
+    if (r.stop->at.time_since_epoch() > Duration(0)) r.virtual_time = r.stop->at.time_since_epoch();
+    r.liveness = {"liveness", false,
+                  "not judged: the run stopped at " + format_time(r.stop->at) + " (" +
+                      std::string(sim::stop_kind_name(r.stop->kind)) + ")"};
+  }
   return r;
+}
+
+std::string trace_hash_hex(uint64_t trace_hash) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(trace_hash));
+  return buf;
 }
 
 const Scenario* find_scenario(const std::string& name) {

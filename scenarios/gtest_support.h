@@ -23,8 +23,13 @@ namespace shoal::scenarios {
 
 // Runs seeds first..last of `scenario`; returns an empty string when every
 // seed passed, else a report of the failures with their replay commands.
+// The commands name the shoal binary of the build this library came from.
 std::string run_seeds(const std::string& scenario, uint64_t first, uint64_t last,
                       const std::map<std::string, std::string>& params = {});
+
+// What a failed run reports: what stopped it or failed, its trace hash and
+// the command that replays it, a few lines that end with a newline.
+std::string describe_failure(const ScenarioResult& r);
 
 }  // namespace shoal::scenarios
 

@@ -218,7 +218,7 @@ ScenarioResult run_health_basic(const ScenarioOptions& opts) {
   Bounds bounds{params.duration("claimed_detection_bound", hc.detection_bound()),
                 params.duration("claimed_recovery_bound", hc.recovery_bound())};
   params.reject_unknown("health-basic");
-  sim::Simulation sim(opts.seed);
+  sim::Simulation sim(opts.seed, sim::SimOptions{.guard = opts.guard});
   if (opts.tracer) sim.set_tracer(opts.tracer);
   const std::vector<NodeId> ids = node_ids(n);
   StatusLog log;

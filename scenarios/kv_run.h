@@ -220,7 +220,7 @@ class KvRun {
   CheckResult all_level_check_{"all-level-held-by-every-voter", true, ""};
   std::vector<NodeId> nodes_;    // initial voters
   std::vector<NodeId> clients_;
-
+  std::vector<uint64_t> writes_issued_;  // per key slot, by every client (kv_run.cc)
   std::vector<CheckResult> extra_checks_;
   std::map<std::string, double> metrics_;
 };

@@ -25,6 +25,14 @@ namespace shoal::scenarios {
 
 struct RunSchedule;  // scenarios/schedule.h
 
+// The bounds a user gave for a run (`--events-max`, `--wall-time-max`,
+// `--memory-max`); each one not given takes its default (run_bounds).
+struct BoundsGiven {
+  std::optional<uint64_t> events_max;
+  std::optional<Duration> wall_time_max;
+  std::optional<uint64_t> memory_max_bytes;
+};
+
 struct ScenarioOptions {
   uint64_t seed = 1;
   std::optional<int> nodes;          // default: the scenario's own
@@ -40,6 +48,11 @@ struct ScenarioOptions {
   // Swarm scenarios: only plan the run — fill ScenarioResult::schedule with
   // the faults the seed would inject (no workload) and return without running.
   bool plan_only = false;
+  // The run's bounds (sim/run_guard.h), as far as they were given.
+  BoundsGiven bounds;
+  // Set by run_scenario to the run's guard: a scenario hands it to its
+  // Simulation (SimOptions::guard) and never sets it itself.
+  sim::RunGuard* guard = nullptr;
 };
 
 // Reads the parameters a scenario knows, and rejects the rest, with
@@ -103,9 +116,15 @@ struct ScenarioResult {
   std::shared_ptr<const RunSchedule> schedule;
   // How the run was set up, one line each (swarm kinds, randomized knobs).
   std::vector<std::string> notes;
+  // The bounds the run had, and, when it stopped before its end (an engine
+  // assertion or a bound), how. A stopped run's checks judge the state and
+  // history it left; its liveness is not judged.
+  sim::RunBounds bounds;
+  BoundsGiven bounds_given;  // for the replay command
+  std::optional<sim::RunStop> stop;
 
   bool safe() const;
-  bool passed() const { return safe() && liveness.ok; }
+  bool passed() const { return safe() && liveness.ok && !stop; }
 };
 
 struct Scenario {
@@ -121,9 +140,22 @@ struct Scenario {
 
 // Every scenario, in catalogue order.
 const std::vector<Scenario>& catalogue();
-// Runs s and stamps the result with the scenario, seed and parameters.
+// Runs s under a guard with the bounds run_bounds gives, and stamps the
+// result with the scenario, seed, parameters, bounds and stop. An engine
+// assertion or a bound ends the run as result.stop, never as an exception.
 // Throws std::invalid_argument on bad options (the message names the problem).
 ScenarioResult run_scenario(const Scenario& s, const ScenarioOptions& opts);
+
+// Healthy runs execute at most a few thousand events per virtual second; a
+// run fifty thousand a second over its whole duration is in a livelock or a
+// message storm, not busy.
+inline constexpr uint64_t kEventsPerVirtualSecondMax = 50'000;
+// The bounds of one run of s: those given in opts, else events_max scaled by
+// kEventsPerVirtualSecondMax to the run's duration (never below
+// sim::RunBounds's own), and sim::RunBounds's wall time and memory.
+sim::RunBounds run_bounds(const Scenario& s, const ScenarioOptions& opts);
+// A trace hash as every output writes it: 16 lower-case hex digits.
+std::string trace_hash_hex(uint64_t trace_hash);
 // nullptr when no scenario has that name.
 const Scenario* find_scenario(const std::string& name);
 // A catalogue name, or the path of a scenario spec file (*.json, spec.h);

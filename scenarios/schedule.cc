@@ -86,6 +86,8 @@ std::string schedule_to_json(const RunSchedule& s) {
   json::object params;
   for (const auto& [k, v] : s.params) params[k] = v;
   o["params"] = std::move(params);
+  if (s.nodes) o["nodes"] = *s.nodes;
+  if (s.duration) o["duration_ns"] = s.duration->count();
   json::array faults;
   for (const chaos::Fault& f : s.faults) {
     faults.push_back(json::object{{"at_ns", f.at.count()},
@@ -133,6 +135,16 @@ absl::StatusOr<RunSchedule> parse_schedule(std::string_view text, std::string_vi
     }
   }
   SHOAL_RETURN_IF_ERROR(st);
+  if (top.get("nodes") != nullptr) {
+    int64_t nodes = 0;
+    SHOAL_RETURN_IF_ERROR(top.integer("nodes", 1, 64, &nodes));
+    s.nodes = static_cast<int>(nodes);
+  }
+  if (top.get("duration_ns") != nullptr) {
+    int64_t ns = 0;
+    SHOAL_RETURN_IF_ERROR(top.integer("duration_ns", 1, INT64_MAX, &ns));
+    s.duration = Duration(ns);
+  }
   const json::value* faults = top.get("faults");
   if (faults == nullptr || !faults->is_array()) return absl::InvalidArgumentError(src + ": \"faults\" is not an array");
   for (size_t i = 0; i < faults->as_array().size(); ++i) {

@@ -10,13 +10,17 @@
 //
 // File format (JSON):
 //   {"shoal_schedule": 1, "scenario": "chaos-kv", "seed": 7,
-//    "params": {"nemesis.intensity": "high"},
+//    "params": {"nemesis.intensity": "high"}, "nodes": 5, "duration_ns": 20000000000,
 //    "faults": [{"at_ns": 2300000000, "kind": "kill-one", "length_ns": 800000000, "salt": 12345}],
 //    "clients": [[{"think_ns": 12000000, "f": "put", "key": "k1", "value": "c0-1"}, ...], ...]}
-// "clients" may be absent: the clients then generate their operations from the seed.
+// "clients" may be absent: the clients then generate their operations from
+// the seed. "nodes" and "duration_ns" are there when the run was given
+// --nodes and --duration: like the parameters, they shaped the run, and a
+// run of the schedule takes them from it.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +40,8 @@ struct RunSchedule {
   std::string scenario;
   uint64_t seed = 0;
   std::map<std::string, std::string> params;
+  std::optional<int> nodes;          // --nodes, when given
+  std::optional<Duration> duration;  // --duration, when given
   std::vector<chaos::Fault> faults;
   bool has_workload = false;
   std::vector<std::vector<ScriptedOp>> clients;

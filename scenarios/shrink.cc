@@ -1,6 +1,7 @@
 #include "scenarios/shrink.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include <poll.h>
@@ -22,6 +23,7 @@ namespace {
 struct Outcome {
   std::vector<std::pair<std::string, std::string>> failed;
   std::shared_ptr<RunSchedule> schedule;
+  uint64_t trace_hash = 0;
 
   const std::string* detail_of(const std::string& name) const {
     for (const auto& [n, d] : failed) {
@@ -37,9 +39,20 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// The name a stop is shrunk by: an assertion by what failed and where (so a
+// candidate that trips another assertion does not count), a bound by its kind.
+std::string stop_name(const sim::RunStop& stop) {
+  if (stop.is_bound()) return std::string(sim::stop_kind_name(stop.kind));
+  return "assertion: " + stop.expression + " (" + stop.file + ":" + std::to_string(stop.line) + ")";
+}
+
 // Runs in a forked child that reports through a pipe: "check\tNAME\tDETAIL"
-// lines (safety before liveness), then "schedule\tJSON".
-Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int timeout_seconds) {
+// lines (a stop, then safety, then liveness), "hash\tTRACE_HASH", then
+// "schedule\tJSON".
+// A child that outlives its wall-time bound by this much (judging included) is killed.
+constexpr double kKillGraceSeconds = 30;
+
+Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::cout.flush();
@@ -50,10 +63,12 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int 
     ::dup2(fds[1], STDERR_FILENO);  // an assertion's message comes through too
     std::string out;
     const ScenarioResult r = run_scenario(scenario, opts);
+    if (r.stop) out += "check\t" + stop_name(*r.stop) + "\t" + one_line(r.stop->message) + "\n";
     for (const auto& c : r.checks) {
       if (!c.ok) out += "check\t" + c.name + "\t" + one_line(c.message) + "\n";
     }
     if (!r.liveness.ok) out += "check\t" + r.liveness.name + "\t" + one_line(r.liveness.message) + "\n";
+    out += "hash\t" + std::to_string(r.trace_hash) + "\n";
     if (r.schedule) out += "schedule\t" + schedule_to_json(*r.schedule);
     for (size_t done = 0; done < out.size();) {
       const ssize_t n = ::write(fds[1], out.data() + done, out.size() - done);
@@ -65,8 +80,10 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int 
   ::close(fds[1]);
   std::string text;
   char buf[65536];
-  // A broken engine may loop forever; such a run is a failure of its own kind.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  // The child's bounds stop a broken engine; a child that hangs outside them
+  // (an endless loop within one event) is killed, a failure of its own kind.
+  const double kill_after = to_seconds_f(*opts.bounds.wall_time_max) + kKillGraceSeconds;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(kill_after * 1000));
   bool timed_out = false;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -85,15 +102,16 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int 
   ::waitpid(pid, &status, 0);
   Outcome o;
   if (timed_out) {
-    o.failed.emplace_back("timeout", "the run did not finish within " + std::to_string(timeout_seconds) + "s");
+    o.failed.emplace_back("timeout", absl::StrCat("the run did not end within ", kill_after, "s"));
     return o;
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    // The signature of a crash: the assertion text without its location.
-    std::string what = "crash";
-    const auto at = text.find("Assertion");
-    if (at != std::string::npos) what = "crash: " + text.substr(at, text.find('\n', at) - at);
-    o.failed.emplace_back(what, text.substr(0, 300));
+    // An engine assertion stops the run inside the child and is reported
+    // above; what ends the child itself is a crash outside the engine's
+    // assertions, named by its signal.
+    const std::string what = WIFSIGNALED(status) ? "crash: signal " + std::to_string(WTERMSIG(status))
+                                                 : "crash: exit " + std::to_string(WEXITSTATUS(status));
+    o.failed.emplace_back(what, one_line(text.substr(0, 300)));
     return o;
   }
   std::istringstream lines(text);
@@ -104,6 +122,8 @@ Outcome run_isolated(const Scenario& scenario, const ScenarioOptions& opts, int 
     if (kind == "check") {
       const auto tab2 = rest.find('\t');
       o.failed.emplace_back(rest.substr(0, tab2), tab2 == std::string::npos ? "" : rest.substr(tab2 + 1));
+    } else if (kind == "hash") {
+      std::from_chars(rest.data(), rest.data() + rest.size(), o.trace_hash);
     } else if (kind == "schedule") {
       auto s = parse_schedule(rest, "the child's schedule");
       if (s.ok()) o.schedule = std::make_shared<RunSchedule>(std::move(*s));
@@ -162,11 +182,12 @@ ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, cons
   ShrinkReport report;
   opts.schedule = nullptr;
   opts.tracer = nullptr;
+  if (!opts.bounds.wall_time_max) opts.bounds.wall_time_max = seconds(options.run_timeout_seconds);
   if (!scenario.records_schedule) {
     report.error = scenario.name + " records no schedule; only swarm scenarios (chaos-*, spec files) shrink";
     return report;
   }
-  const Outcome first = run_isolated(scenario, opts, options.run_timeout_seconds);
+  const Outcome first = run_isolated(scenario, opts);
   report.runs = 1;
   if (first.failed.empty()) {
     report.error = absl::StrCat("seed ", opts.seed, " of ", scenario.name, " passes: nothing to shrink");
@@ -188,10 +209,13 @@ ShrinkReport shrink_failure(const Scenario& scenario, ScenarioOptions opts, cons
   auto fails = [&](const RunSchedule& candidate) {
     ScenarioOptions o = opts;
     o.schedule = std::make_shared<RunSchedule>(candidate);
-    const Outcome r = run_isolated(scenario, o, options.run_timeout_seconds);
+    const Outcome r = run_isolated(scenario, o);
     ++report.runs;
     const std::string* detail = r.detail_of(report.target);
-    if (detail) report.verdict = *detail;
+    if (detail) {
+      report.verdict = *detail;
+      report.trace_hash = r.trace_hash;
+    }
     return detail != nullptr;
   };
   if (!fails(best)) {

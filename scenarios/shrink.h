@@ -12,8 +12,10 @@
 //      operations (not for liveness failures, which fewer operations fake).
 // Every candidate is a full deterministic run of (scenario, seed, schedule),
 // so the result replays with `shoal sim run --schedule FILE`. Each runs in a
-// child process: a run that trips an engine assertion is a failure too
-// ("crash: Assertion ... failed"), and it must not take the shrinker down.
+// child process, so that nothing a candidate does can take the shrinker
+// down. A run that stops is a failure named by its stop: an engine assertion
+// by its expression and place ("assertion: x > y (engine/raft/raft.cc:12)"),
+// a bound by its kind ("events-max"); a child that dies is "crash: signal N".
 // When the seed's own run crashes, no workload was recorded; the faults are
 // then shrunk with the clients choosing from the seed as they did.
 #pragma once
@@ -28,7 +30,9 @@ namespace shoal::scenarios {
 
 struct ShrinkOptions {
   size_t runs_max = 400;  // candidate runs in all
-  // Wall time a candidate may take; past it the run counts as "timeout".
+  // Wall time a candidate may take unless the options bound it: past it the
+  // run stops as "wall-time-max", and a child that hangs on is killed as
+  // "timeout".
   int run_timeout_seconds = 60;
   std::function<void(const std::string&)> progress;  // one line per accepted step
 };
@@ -40,6 +44,7 @@ struct ShrinkReport {
   RunSchedule shrunk;
   size_t runs = 0;
   std::string verdict;  // the target's detail in the shrunk schedule's run
+  uint64_t trace_hash = 0;  // of the shrunk schedule's run
 };
 
 // opts.schedule must be empty: the seed's own run is the starting point.

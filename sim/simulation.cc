@@ -40,6 +40,17 @@ Simulation::~Simulation() {
   queue_.clear();
 }
 
+template <typename Fn>
+void Simulation::guarded(Fn&& fn) {
+  if (options_.guard == nullptr) return fn();
+  try {
+    fn();
+  } catch (const AssertionFailure& failure) {
+    options_.guard->assertion(failure, stats_.events, now_);
+    stopped_ = true;
+  }
+}
+
 // ---- processes --------------------------------------------------------------
 
 void Simulation::add_process(NodeId id, std::string name, ProcessFactory factory) {
@@ -53,7 +64,8 @@ void Simulation::add_process(NodeId id, std::string name, ProcessFactory factory
   s->clock_base_virtual_ns = to_ns(now_);
   by_id_[id] = s.get();
   slots_.push_back(std::move(s));
-  start_incarnation(*slots_.back());
+  // A process's constructor runs engine code, outside any event.
+  guarded([this] { start_incarnation(*slots_.back()); });
 }
 
 void Simulation::start_incarnation(Slot& s) {
@@ -133,24 +145,29 @@ void Simulation::push(Event e) {
 }
 
 bool Simulation::step() {
-  if (queue_.empty()) return false;
+  if (stopped_ || queue_.empty()) return false;
+  if (options_.guard != nullptr && !options_.guard->allows_event(stats_.events, now_)) {
+    stopped_ = true;
+    return false;
+  }
   std::pop_heap(queue_.begin(), queue_.end(), EventOrder{});
   Event e = std::move(queue_.back());
   queue_.pop_back();
   assert(e.at_ns >= to_ns(now_));
   now_ = from_ns(e.at_ns);
-  execute(e);
+  guarded([this, &e] { execute(e); });
+  if (options_.guard != nullptr && options_.guard->exceeded(stats_.events, now_)) stopped_ = true;
   return true;
 }
 
 void Simulation::run_until(TimePoint t) {
-  while (!queue_.empty() && queue_.front().at_ns <= to_ns(t)) step();
+  while (!stopped_ && !queue_.empty() && queue_.front().at_ns <= to_ns(t)) step();
   if (t > now_) now_ = t;
 }
 
 bool Simulation::run_until(const std::function<bool()>& pred, TimePoint deadline) {
   while (!pred()) {
-    if (queue_.empty() || queue_.front().at_ns > to_ns(deadline)) {
+    if (stopped_ || queue_.empty() || queue_.front().at_ns > to_ns(deadline)) {
       if (deadline > now_) now_ = deadline;
       return pred();
     }

@@ -23,6 +23,7 @@
 #include "engine/env/env.h"
 #include "sim/config.h"
 #include "sim/faults.h"
+#include "sim/run_guard.h"
 #include "sim/sim_disk.h"
 
 namespace shoal::sim {
@@ -49,6 +50,11 @@ struct SimOptions {
   LinkConfig link;
   DiskConfig disk;
   BuggifyConfig buggify;
+  // The run's bounds and the record of its stop (run_guard.h), owned by the
+  // caller and outliving the Simulation. Without one a run has no bounds and
+  // a failed engine assertion ends the process (unit tests drive the
+  // simulator directly and want exactly that).
+  RunGuard* guard = nullptr;
 };
 
 // One line of a readable trace. Built only when a tracer is installed.
@@ -113,13 +119,21 @@ class Simulation final : public FaultControls {
   bool buggify_site_enabled(std::string_view site);
 
   // ---- driving
-  // Runs the next event. Returns false when the queue is empty.
+  // Runs the next event. Returns false when the queue is empty or the run
+  // has stopped. An engine assertion raised by the event, a wall-time or
+  // memory bound of the guard passed after it, or an event the event bound
+  // does not allow stops the run: no event runs after that, and the
+  // processes keep the state they had, to be judged.
   bool step();
-  // Runs every event due at or before t, then sets the time to t.
+  // Runs every event due at or before t, then sets the time to t. After a
+  // stop no event runs but the time still moves, so a caller's loop that
+  // waits for a virtual deadline ends.
   void run_until(TimePoint t);
   void run_for(Duration d) { run_until(now_ + d); }
   // Runs until pred() holds (checked after each event) or the deadline passes.
   bool run_until(const std::function<bool()>& pred, TimePoint deadline);
+  // Whether the run has stopped (an assertion or a bound; the guard says which).
+  bool stopped() const { return stopped_; }
   // Schedules a test-side action (a nemesis step, a workload arrival, a check).
   void at(TimePoint t, std::string label, std::function<void()> fn);
   void after(Duration d, std::string label, std::function<void()> fn) {
@@ -185,6 +199,10 @@ class Simulation final : public FaultControls {
   Slot& slot(NodeId id);
   const Slot* find_slot(NodeId id) const;
   void push(Event e);
+  // Runs fn (an event, or a process's start) and turns an engine assertion
+  // it raises into the run's stop, when there is a guard to record it.
+  template <typename Fn>
+  void guarded(Fn&& fn);
   void execute(Event& e);
   void deliver(Event& e);
   void start_incarnation(Slot& s);
@@ -213,6 +231,7 @@ class Simulation final : public FaultControls {
   std::function<void(NodeId)> crash_observer_;
   uint64_t trace_hash_ = 0;
   Tracer tracer_;
+  bool stopped_ = false;
   SimStats stats_;
 
   std::vector<std::unique_ptr<Slot>> slots_;  // in order of addition

@@ -1,41 +1,112 @@
 #include "tools/cli_util.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <random>
 
+#include "absl/strings/str_cat.h"
+
 namespace shoal::tools {
 
-static std::optional<uint64_t> parse_u64(std::string_view s) {
+std::optional<uint64_t> parse_whole_number(std::string_view text) {
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
   uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
   return v;
 }
 
-std::optional<std::pair<uint64_t, uint64_t>> parse_seed_range(const std::string& text) {
+namespace {
+
+// What is wrong with `text` as a seed ("" when nothing), with the seed in *seed.
+std::string seed_problem(std::string_view text, uint64_t* seed) {
+  const std::string quoted = "'" + std::string(text) + "' is not a seed: ";
+  if (text.empty()) return quoted + "it is empty (a seed is a whole number from 0 to 18446744073709551615)";
+  if (text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return quoted + "a seed is a whole number in decimal digits, from 0 to 18446744073709551615";
+  }
+  const auto v = parse_whole_number(text);
+  if (!v) return quoted + "it is larger than 18446744073709551615, the largest seed";
+  *seed = *v;
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> parse_seed(std::string_view flag, std::string_view text) {
+  uint64_t seed = 0;
+  if (std::string why = seed_problem(text, &seed); !why.empty()) {
+    return absl::InvalidArgumentError(std::string(flag) + ": " + why);
+  }
+  return seed;
+}
+
+absl::StatusOr<std::pair<uint64_t, uint64_t>> parse_seed_range(std::string_view flag, std::string_view text) {
   const auto dots = text.find("..");
-  if (dots == std::string::npos) {
-    auto v = parse_u64(text);
-    if (!v) return std::nullopt;
+  if (dots == std::string_view::npos) {
+    auto v = parse_seed(flag, text);
+    if (!v.ok()) return v.status();
     return std::make_pair(*v, *v);
   }
-  auto a = parse_u64(std::string_view(text).substr(0, dots));
-  auto b = parse_u64(std::string_view(text).substr(dots + 2));
-  if (!a || !b || *a > *b) return std::nullopt;
+  auto a = parse_seed(flag, text.substr(0, dots));
+  if (!a.ok()) return a.status();
+  auto b = parse_seed(flag, text.substr(dots + 2));
+  if (!b.ok()) return b.status();
+  const std::string range = std::string(flag) + ": " + std::string(text);
+  if (*a > *b) return absl::InvalidArgumentError(absl::StrCat(range, " is empty: ", *a, " is after ", *b));
+  // Counted without overflow: b - a is at most 2^64-1.
+  if (*b - *a >= kSweepSeedsMax) {
+    return absl::InvalidArgumentError(absl::StrCat(range, " is more than ", kSweepSeedsMax, " seeds, the most one sweep runs"));
+  }
   return std::make_pair(*a, *b);
+}
+
+CLI::Validator seed_validator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        uint64_t seed = 0;
+        std::string why = seed_problem(value, &seed);  // CLI11 puts the option's name before it
+        if (why.empty()) value = std::to_string(seed);
+        return why;
+      },
+      "SEED");
+}
+
+std::optional<uint64_t> parse_bytes(std::string_view text) {
+  const size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  const auto number = parse_whole_number(text.substr(0, digits));
+  std::string unit(text.substr(digits));
+  for (const char* suffix : {"iB", "B"}) {
+    if (unit.size() > 1 && unit.ends_with(suffix)) {
+      unit.resize(unit.size() - std::string_view(suffix).size());
+      break;
+    }
+  }
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else if (!unit.empty() && unit != "B") {
+    return std::nullopt;
+  }
+  if (!number || *number == 0 || *number > (UINT64_MAX >> shift)) return std::nullopt;
+  return *number << shift;
 }
 
 double wall_seconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
-
-}  // namespace shoal::tools
-
-namespace shoal::tools {
 
 NodeId random_client_id() {
   std::random_device rd;

@@ -18,6 +18,7 @@
 #include "engine/query/agg_result.h"
 #include "engine/query/merge.h"
 #include "engine/shard/collection.h"
+#include "tools/cli_util.h"
 #include "tools/command.h"
 
 namespace shoal::tools {
@@ -147,7 +148,7 @@ static CommandRegistration reg("bench-agg", [](CLI::App& root) {
   cmd->add_option("--n", o->n, "documents")->capture_default_str();
   cmd->add_option("--shards", o->shards, "shards the documents are spread over")->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "runs per aggregation")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "data seed")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "data seed")->capture_default_str()->transform(seed_validator());
   cmd->add_flag("--small", o->small, "at most 100k documents");
   set_action(*cmd, [o] { return run_agg_bench(*o); });
 });

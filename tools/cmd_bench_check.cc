@@ -21,6 +21,7 @@
 #include "scenarios/checkers/history_gen.h"
 #include "scenarios/checkers/history_io.h"
 #include "scenarios/checkers/linearizability.h"
+#include "tools/cli_util.h"
 #include "tools/command.h"
 
 namespace shoal::tools {
@@ -219,7 +220,7 @@ CommandRegistration reg("bench-check", [](CLI::App& root) {
   cmd->add_option("--histories", flags->histories_dir, "Folder with jepsen-etcd/ and jepsen-kv/")
       ->capture_default_str();
   cmd->add_option("--repetitions", flags->repetitions, "Times each set is checked")->capture_default_str();
-  cmd->add_option("--seed", flags->seed, "Seed of the generated histories")->capture_default_str();
+  cmd->add_option("--seed", flags->seed, "Seed of the generated histories")->capture_default_str()->transform(seed_validator());
   cmd->add_option("--operations", flags->operations, "Operations per generated history")->capture_default_str();
   cmd->add_option("--keys", flags->keys, "Keys of the generated kv histories")->capture_default_str();
   cmd->add_option("--unknown-probability", flags->unknown_probability,

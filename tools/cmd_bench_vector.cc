@@ -29,6 +29,7 @@
 #include "engine/query/merge.h"
 #include "engine/shard/collection.h"
 #include "engine/shard/faiss_threads.h"
+#include "tools/cli_util.h"
 #include "tools/command.h"
 
 namespace shoal::tools {
@@ -362,7 +363,7 @@ static CommandRegistration reg("bench-vector", [](CLI::App& root) {
   cmd->add_option("--k", o->k, "neighbours per query")->capture_default_str();
   cmd->add_option("--clusters", o->clusters, "Gaussian clusters in the mixture")->capture_default_str();
   cmd->add_option("--batch", o->batch, "vectors per ingest batch")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "data seed")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "data seed")->capture_default_str()->transform(seed_validator());
   cmd->add_option("--threads", o->threads, "FAISS/OpenMP/BLAS threads on both sides")->capture_default_str();
   cmd->add_option("--kinds", o->kinds, "comma-separated index kinds")->capture_default_str();
   cmd->add_option("--hnsw-m", o->hnsw_m, "HNSW degree")->capture_default_str();

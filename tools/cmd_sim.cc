@@ -1,4 +1,4 @@
-// `shoal sim run` and `shoal sim list`: seeded scenarios from the command line.
+// `shoal sim run`, `replay`, `shrink` and `list`: seeded scenarios from the command line.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -6,62 +6,26 @@
 
 #include "reports/report_files.h"
 #include "reports/run_report.h"
+#include "scenarios/replay.h"
 #include "scenarios/schedule.h"
 #include "scenarios/shrink.h"
+#include "sim/trace_tail.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
+#include "tools/sim_flags.h"
 #include "tools/sim_output.h"
 
 namespace shoal::tools {
 namespace {
 
-struct RunFlags {
-  std::string scenario = scenarios::kDefaultScenario;
-  uint64_t seed = 1;
-  int nodes = 0;
-  std::string duration;
+// What `sim run` does besides the run itself.
+struct RunOutputs {
   bool check_determinism = false;
   std::string trace_file;
   std::string report_dir;
   bool json = false;
-  std::vector<std::string> params;
-  std::string schedule_file;  // --schedule: replay this schedule instead of the seed's choices
-  std::string record_file;    // --record: write the run's schedule here
+  std::string record_file;  // --record: write the run's schedule here
 };
-
-std::string trace_line(const sim::TraceRecord& t) {
-  return format_time(t.at) + " n" + std::to_string(t.node) + " " + t.kind + " " + t.text;
-}
-
-// The scenario options the flags of run and replay ask for, or what is wrong.
-std::string options_from(const RunFlags& f, scenarios::ScenarioOptions* opts) {
-  opts->seed = f.seed;
-  if (f.nodes != 0) opts->nodes = f.nodes;
-  if (!f.duration.empty()) {
-    auto d = parse_duration(f.duration);
-    if (!d) return "--duration: '" + f.duration + "' is not a duration like 30s or 500ms";
-    opts->duration = *d;
-  }
-  for (const std::string& p : f.params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) return "--param: '" + p + "' is not name=value";
-    opts->params[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  if (!f.schedule_file.empty()) {
-    auto schedule = scenarios::read_schedule_file(f.schedule_file);
-    if (!schedule.ok()) return "--schedule: " + std::string(schedule.status().message());
-    if (schedule->scenario != f.scenario || schedule->seed != f.seed) {
-      return "--schedule: " + f.schedule_file + " was recorded for --scenario " + schedule->scenario + " --seed " +
-             std::to_string(schedule->seed);
-    }
-    // The schedule's parameters shaped its run; they come with it.
-    if (f.params.empty()) opts->params = schedule->params;
-    if (opts->params != schedule->params) return "--schedule: the --param values differ from the schedule's";
-    opts->schedule = std::make_shared<scenarios::RunSchedule>(std::move(*schedule));
-    opts->schedule_source = f.schedule_file;
-  }
-  return "";
-}
 
 // Writes the run's recorded schedule to `path`; "" or what went wrong.
 std::string write_schedule(const scenarios::ScenarioResult& r, const std::string& path) {
@@ -73,51 +37,74 @@ std::string write_schedule(const scenarios::ScenarioResult& r, const std::string
   return "";
 }
 
-// Runs the scenario twice with full traces and names the first event where
-// the two runs part ways.
+// Runs the scenario twice more and names the first event where the runs part
+// ways. A trace can be millions of lines, so the first traced run keeps one
+// hash per line, the second compares as it goes and keeps only the line where
+// they part; a third fetches the first run's line there.
 int check_determinism(const scenarios::Scenario& s, scenarios::ScenarioOptions opts,
                       const scenarios::ScenarioResult& first) {
-  std::vector<std::string> a, b;
-  opts.tracer = [&a](const sim::TraceRecord& t) { a.push_back(trace_line(t)); };
+  std::vector<uint64_t> line_hashes;
+  opts.tracer = [&line_hashes](const sim::TraceRecord& t) {
+    const std::string line = sim::format_trace_line(t);
+    line_hashes.push_back(stable_hash(line.data(), line.size()));
+  };
   const auto ra = scenarios::run_scenario(s, opts);
-  opts.tracer = [&b](const sim::TraceRecord& t) { b.push_back(trace_line(t)); };
+  size_t index = 0;
+  std::optional<std::string> second_line;
+  opts.tracer = [&](const sim::TraceRecord& t) {
+    if (second_line) return;
+    std::string line = sim::format_trace_line(t);
+    if (index >= line_hashes.size() || line_hashes[index] != stable_hash(line.data(), line.size())) {
+      second_line = std::move(line);
+      return;
+    }
+    ++index;
+  };
   const auto rb = scenarios::run_scenario(s, opts);
   if (ra.trace_hash == rb.trace_hash && ra.trace_hash == first.trace_hash) {
     std::cout << "determinism: 3 runs, one trace hash\n";
     return kExitPass;
   }
   std::cout << "determinism: MISMATCH (trace hashes differ between runs of one seed)\n";
-  size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  if (i < a.size() || i < b.size()) {
-    std::cout << "  first divergent event #" << i << "\n"
-              << "  run 1: " << (i < a.size() ? a[i] : "(end of trace)") << "\n"
-              << "  run 2: " << (i < b.size() ? b[i] : "(end of trace)") << "\n";
-  } else {
+  if (!second_line && index == line_hashes.size()) {
     std::cout << "  the readable traces agree; the divergence is in untraced state\n";
+    return kExitNondeterminism;
   }
+  std::string first_line = "(end of trace)";
+  size_t seen = 0;
+  opts.tracer = [&](const sim::TraceRecord& t) {
+    if (seen++ == index) first_line = sim::format_trace_line(t);
+  };
+  scenarios::run_scenario(s, opts);
+  std::cout << "  first divergent event #" << index << "\n"
+            << "  run 1: " << first_line << "\n"
+            << "  run 2: " << second_line.value_or("(end of trace)") << "\n";
   return kExitNondeterminism;
 }
 
-int run(const RunFlags& f) {
+int run(const RunFlags& f, const RunOutputs& out) {
   auto found = scenarios::load_scenario(f.scenario);
   if (!found.ok()) return usage_error(std::string(found.status().message()));
   const scenarios::Scenario* s = *found;
   scenarios::ScenarioOptions opts;
   if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
-  // A report keeps the run's trace beside it unless --trace asks for it elsewhere.
-  std::string trace_file = f.trace_file;
-  if (!f.report_dir.empty() && trace_file.empty()) {
-    absl::Status s = reports::make_report_dir(f.report_dir);
-    if (!s.ok()) return usage_error("--report: " + std::string(s.message()));
-    trace_file = f.report_dir + "/trace.txt";
+  if (!out.report_dir.empty()) {
+    absl::Status made = reports::make_report_dir(out.report_dir);
+    if (!made.ok()) return usage_error("--report: " + std::string(made.message()));
   }
+  // The whole trace goes to disk only when asked for; its tail is always
+  // kept, for the output of a run that stops and for its report.
   std::unique_ptr<std::ofstream> trace;
-  if (!trace_file.empty()) {
-    trace = std::make_unique<std::ofstream>(trace_file);
-    if (!*trace) return usage_error("--trace: cannot write " + trace_file);
-    opts.tracer = [t = trace.get()](const sim::TraceRecord& r) { *t << trace_line(r) << '\n'; };
+  if (!out.trace_file.empty()) {
+    trace = std::make_unique<std::ofstream>(out.trace_file);
+    if (!*trace) return usage_error("--trace: cannot write " + out.trace_file);
   }
+  sim::TraceTail tail;
+  opts.tracer = [&tail, t = trace.get()](const sim::TraceRecord& r) {
+    std::string line = sim::format_trace_line(r);
+    if (t != nullptr) *t << line << '\n';
+    tail.add(std::move(line));
+  };
   const double start = wall_seconds();
   scenarios::ScenarioResult r;
   try {
@@ -127,22 +114,22 @@ int run(const RunFlags& f) {
   }
   const double wall = wall_seconds() - start;
   trace.reset();
-  if (!f.record_file.empty()) {
-    if (std::string err = write_schedule(r, f.record_file); !err.empty()) return usage_error(err);
+  if (!out.record_file.empty()) {
+    if (std::string err = write_schedule(r, out.record_file); !err.empty()) return usage_error(err);
   }
-  if (f.json) {
+  if (out.json) {
     std::cout << boost::json::serialize(render_json(r, wall)) << "\n";
   } else {
-    std::cout << render_text(r, wall);
+    std::cout << render_text(r, wall, &tail);
   }
-  if (!f.report_dir.empty()) {
-    const auto info = run_report_info(r, wall, f.trace_file.empty() ? "trace.txt" : "");
-    if (absl::Status s = reports::write_run_report(f.report_dir, r, info); !s.ok()) {
-      return usage_error("--report: " + std::string(s.message()));
+  if (!out.report_dir.empty()) {
+    const auto info = run_report_info(r, wall, &tail);
+    if (absl::Status written = reports::write_run_report(out.report_dir, r, info); !written.ok()) {
+      return usage_error("--report: " + std::string(written.message()));
     }
   }
   const int code = exit_code_for(r);
-  if (f.check_determinism) {
+  if (out.check_determinism) {
     opts.tracer = nullptr;
     const int d = check_determinism(*s, opts, r);
     if (d != kExitPass) return d;
@@ -165,7 +152,7 @@ int replay(const RunFlags& f, const std::string& until_text) {
   if (std::string err = options_from(f, &opts); !err.empty()) return usage_error(err);
   opts.tracer = [until](const sim::TraceRecord& t) {
     if (until && t.at.time_since_epoch() > *until) return;
-    std::cout << trace_line(t) << '\n';
+    std::cout << sim::format_trace_line(t) << '\n';
   };
   scenarios::ScenarioResult r;
   try {
@@ -213,10 +200,13 @@ int shrink(const RunFlags& f, const std::string& out_path, size_t runs_max) {
             << "shrunk faults:\n"
             << (rep.shrunk.faults.empty() ? std::string("  (none: the workload alone fails)\n")
                                           : scenarios::describe_faults(rep.shrunk.faults));
-  std::cout << "verdict: " << rep.target << ": " << rep.verdict << "\n";
-  std::cout << "schedule: " << path << "\n"
-            << "replay: ./tools/shoal sim run --scenario " << s->name << " --seed " << f.seed
-            << " --schedule " << path << "\n";
+  // The schedule holds the run's parameters, cluster size and duration; the
+  // command names them too, so it reads as what it runs.
+  const scenarios::RunCommand replay{s->name, f.seed, opts.nodes, opts.duration, opts.params, path, opts.bounds};
+  std::cout << "verdict: " << rep.target << ": " << rep.verdict << "\n"
+            << "trace hash " << reports::trace_hash_hex(rep.trace_hash) << "\n"
+            << "schedule: " << path << "\n"
+            << "replay: " << scenarios::replay_command(replay, scenarios::running_binary()) << "\n";
   return kExitPass;
 }
 
@@ -228,36 +218,33 @@ int list() {
   return kExitPass;
 }
 
+const char* const kExitCodesHelp =
+    "exit codes: 0 pass, 1 a checker failed, 2 usage or bad input, 3 liveness, 4 determinism mismatch, "
+    "5 an engine assertion stopped the run, 6 the run passed --events-max, --wall-time-max or --memory-max";
+
 CommandRegistration reg("sim", [](CLI::App& root) {
   CLI::App& sim = group(root, "sim", "run seeded scenarios in the deterministic simulator");
   auto flags = std::make_shared<RunFlags>();
+  auto outs = std::make_shared<RunOutputs>();
   CLI::App* r = sim.add_subcommand("run", "run one scenario with one seed and print a summary");
-  r->add_option("--scenario", flags->scenario, "scenario name (see `shoal sim list`)")
-      ->capture_default_str();
-  r->add_option("--seed", flags->seed, "the run's seed")->capture_default_str();
-  r->add_option("--nodes", flags->nodes, "cluster size (default: the scenario's)")
-      ->check(CLI::Range(1, 64));
-  r->add_option("--duration", flags->duration, "virtual run time, e.g. 60s (default: the scenario's)");
-  r->add_flag("--check-determinism", flags->check_determinism,
-              "run the seed again and compare trace hashes (exit 4 on mismatch)");
-  r->add_option("--trace", flags->trace_file, "write a readable trace of every event to FILE");
-  r->add_option("--report", flags->report_dir,
-                "write a report to DIR: index.html, summary.md, result.json, history.jsonl and, unless --trace "
-                "names another file, trace.txt");
-  r->add_flag("--json", flags->json, "print the result as JSON");
-  r->add_option("--param", flags->params, "a scenario parameter, name=value (repeatable)");
+  r->footer(kExitCodesHelp);
+  add_run_flags(*r, *flags, "the run's seed");
   r->add_option("--schedule", flags->schedule_file,
                 "run this recorded or shrunk schedule (faults and workload) instead of the seed's own choices");
-  r->add_option("--record", flags->record_file, "write the run's schedule (faults and workload) to FILE");
-  set_action(*r, [flags] { return run(*flags); });
+  r->add_flag("--check-determinism", outs->check_determinism,
+              "run the seed again and compare trace hashes (exit 4 on mismatch)");
+  r->add_option("--trace", outs->trace_file, "write a readable trace of every event to FILE");
+  r->add_option("--report", outs->report_dir,
+                "write a report to DIR: index.html, summary.md, result.json, history.jsonl and trace-tail.txt "
+                "(the last events; the whole trace is --trace's)");
+  r->add_flag("--json", outs->json, "print the result as JSON");
+  r->add_option("--record", outs->record_file, "write the run's schedule (faults and workload) to FILE");
+  set_action(*r, [flags, outs] { return run(*flags, *outs); });
   auto rflags = std::make_shared<RunFlags>();
   auto until = std::make_shared<std::string>();
   CLI::App* rp = sim.add_subcommand("replay", "print a readable trace of one seed, then its verdicts");
-  rp->add_option("--scenario", rflags->scenario, "scenario name")->capture_default_str();
-  rp->add_option("--seed", rflags->seed, "the seed to replay")->capture_default_str();
-  rp->add_option("--nodes", rflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
-  rp->add_option("--duration", rflags->duration, "virtual run time (as in the run)");
-  rp->add_option("--param", rflags->params, "scenario parameters (as in the run)");
+  rp->footer(kExitCodesHelp);
+  add_run_flags(*rp, *rflags, "the seed to replay");
   rp->add_option("--schedule", rflags->schedule_file, "the schedule the run used, if any");
   rp->add_option("--until", *until, "stop printing events after this virtual time, e.g. 12.5s");
   set_action(*rp, [rflags, until] { return replay(*rflags, *until); });
@@ -265,11 +252,9 @@ CommandRegistration reg("sim", [](CLI::App& root) {
   auto out = std::make_shared<std::string>();
   auto runs_max = std::make_shared<size_t>(400);
   CLI::App* sh = sim.add_subcommand("shrink", "reduce a failing seed to the smallest schedule that still fails");
-  sh->add_option("--scenario", sflags->scenario, "scenario name or spec file")->required();
-  sh->add_option("--seed", sflags->seed, "the failing seed")->required();
-  sh->add_option("--nodes", sflags->nodes, "cluster size (as in the run)")->check(CLI::Range(1, 64));
-  sh->add_option("--duration", sflags->duration, "virtual run time (as in the run)");
-  sh->add_option("--param", sflags->params, "scenario parameters (as in the run)");
+  add_run_flags(*sh, *sflags, "the failing seed");
+  sh->get_option("--scenario")->required();
+  sh->get_option("--seed")->required();
   sh->add_option("--out", *out, "where to write the shrunk schedule (default shrunk-SEED.schedule.json)");
   sh->add_option("--runs-max", *runs_max, "candidate runs at most")->capture_default_str()->check(CLI::Range(2, 100000));
   set_action(*sh, [sflags, out, runs_max] { return shrink(*sflags, *out, *runs_max); });

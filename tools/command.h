@@ -19,6 +19,8 @@ enum ExitCode : int {
   kExitUsage = 2,
   kExitLiveness = 3,
   kExitNondeterminism = 4,
+  kExitAssertion = 5,  // an engine assertion stopped a simulated run
+  kExitRunBound = 6,   // a simulated run passed its bound on events, wall time or memory
 };
 
 // A subcommand's action returns its exit code; CLI11 parses into captured state.

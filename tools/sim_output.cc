@@ -3,28 +3,26 @@
 #include <sstream>
 
 #include "reports/run_result_json.h"
+#include "scenarios/replay.h"
 
 namespace shoal::tools {
 
-std::string replay_command(const scenarios::ScenarioResult& r) {
-  std::string c = "./tools/shoal sim run --scenario " + r.scenario + " --seed " + std::to_string(r.seed);
-  if (r.nodes_given) c += " --nodes " + std::to_string(*r.nodes_given);
-  if (r.duration_given) c += " --duration " + format_duration(*r.duration_given);
-  for (const auto& [k, v] : r.params) c += " --param " + k + "=" + v;
-  if (!r.schedule_source.empty()) c += " --schedule " + r.schedule_source;
-  return c;
-}
-
 reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
-                                       std::string trace_file) {
-  return {SHOAL_COMMIT, replay_command(r), wall_seconds, std::move(trace_file)};
+                                       const sim::TraceTail* tail) {
+  reports::RunReportInfo info{SHOAL_COMMIT, scenarios::replay_command(r, scenarios::running_binary()), wall_seconds};
+  if (tail != nullptr) {
+    info.trace_tail = tail->lines();
+    info.trace_lines_total = tail->total();
+  }
+  return info;
 }
 
-std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds) {
+std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds, const sim::TraceTail* tail) {
   std::ostringstream out;
   out << "scenario " << r.scenario << "  seed " << r.seed << "  nodes " << r.nodes << "  virtual "
       << format_duration(r.virtual_time) << "  events " << r.stats.events << "  wall "
       << wall_seconds << "s\n";
+  if (r.stop) out << "  STOPPED " << sim::stop_kind_name(r.stop->kind) << ": " << r.stop->message << "\n";
   auto line = [&](const scenarios::CheckResult& c) {
     out << "  " << (c.ok ? "ok     " : "FAILED ") << c.name;
     if (!c.message.empty()) out << ": " << c.message;
@@ -42,13 +40,18 @@ std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds)
     out << "\n";
   }
   out << "  trace hash " << reports::trace_hash_hex(r.trace_hash) << "\n";
+  if (r.stop && tail != nullptr && tail->total() > 0) {
+    const auto shown = reports::trace_lines_shown(tail->lines());
+    out << "  the last " << shown.size() << " events before the stop (the whole trace: --trace FILE):\n";
+    for (const std::string& l : shown) out << "    " << l << "\n";
+  }
   out << reports::verdict_text(r) << "\n";
-  if (!r.passed()) out << "replay: " << replay_command(r) << "\n";
+  if (!r.passed()) out << "replay: " << scenarios::replay_command(r, scenarios::running_binary()) << "\n";
   return out.str();
 }
 
 boost::json::object render_json(const scenarios::ScenarioResult& r, double wall_seconds) {
-  return reports::run_result_json(r, run_report_info(r, wall_seconds, ""));
+  return reports::run_result_json(r, run_report_info(r, wall_seconds, nullptr));
 }
 
 }  // namespace shoal::tools

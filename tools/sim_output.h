@@ -8,22 +8,20 @@
 #include "reports/run_digest.h"
 #include "reports/run_report.h"
 #include "scenarios/scenario.h"
+#include "sim/trace_tail.h"
 
 namespace shoal::tools {
 
 // The exit code a result earns: safety failures outrank liveness failures.
 using reports::exit_code_for;
-// The one command that replays a run. It names --nodes, --duration and
-// --schedule only when the run was given them: the virtual time a run
-// reaches is no duration to pass back, as a scenario may run a quiet tail
-// past it.
-std::string replay_command(const scenarios::ScenarioResult& r);
 // What a report of the run needs beyond its result: this build's commit, the
-// replay command, the wall time, and the trace file's name in the report
-// directory ("" when none).
+// replay command, the wall time and the tail of the trace (none for nullptr).
 reports::RunReportInfo run_report_info(const scenarios::ScenarioResult& r, double wall_seconds,
-                                       std::string trace_file);
-std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds);
+                                       const sim::TraceTail* tail);
+// The result for a terminal. A run that stopped (an assertion or a bound)
+// ends with the last events of `tail` before the stop, when there is one.
+std::string render_text(const scenarios::ScenarioResult& r, double wall_seconds,
+                        const sim::TraceTail* tail = nullptr);
 // The result as result.json holds it (reports::run_result_json).
 boost::json::object render_json(const scenarios::ScenarioResult& r, double wall_seconds);
 

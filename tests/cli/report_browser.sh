@@ -18,13 +18,13 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$shoal" sim run --scenario leader-failover --seed 1 --report "$tmp/r" >"$tmp/out" 2>&1
 rc=$?
 [ $rc -ne 2 ] || fail "the report run was refused: $(cat "$tmp/out")"
-for f in index.html summary.md result.json trace.txt; do
+for f in index.html summary.md result.json trace-tail.txt; do
   [ -s "$tmp/r/$f" ] || fail "the report lacks $f"
 done
 grep -q "\"exit_code\":$rc," "$tmp/r/result.json" || fail "result.json does not hold the run's exit code $rc"
 grep -q '"scenario":"leader-failover","seed":1,' "$tmp/r/result.json" || fail "result.json names another run"
-grep -q '"trace_file":"trace.txt"' "$tmp/r/result.json" || fail "result.json does not name the trace"
-grep -q 'deliver' "$tmp/r/trace.txt" || fail "the report's trace has no deliveries"
+grep -q '"trace_tail_file":"trace-tail.txt"' "$tmp/r/result.json" || fail "result.json does not name the trace tail"
+grep -q 'deliver' "$tmp/r/trace-tail.txt" || fail "the report's trace tail has no deliveries"
 grep -q '^# \(PASS\|FAIL\)' "$tmp/r/summary.md" || fail "summary.md has no verdict line"
 if grep -q '"history":null' "$tmp/r/result.json"; then
   [ ! -e "$tmp/r/history.jsonl" ] || fail "history.jsonl written for a run without clients"

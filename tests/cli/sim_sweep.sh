@@ -17,8 +17,8 @@ for seed in 1 2 3 4; do
     || { echo "no failure report kept for seed $seed: $(ls -R "$tmp/reports")"; exit 1; }
 done
 [ "$(echo "$out" | grep -c 'FAILED health-basic')" -eq 4 ] || { echo "expected 4 failures: $out"; exit 1; }
-replay=$(echo "$out" | grep -m1 'replay:' | sed 's/.*replay: .\/tools\/shoal //')
-"$shoal" $replay >/dev/null; rc=$?
+replay=$(echo "$out" | grep -m1 'replay:' | sed 's/.*replay: //')
+bash -c "$replay" >/dev/null; rc=$?
 [ $rc -eq 1 ] || { echo "the replay command did not reproduce the failure (exit $rc): $replay"; exit 1; }
 
 "$shoal" sim sweep --seeds 9..1 2>/dev/null; [ $? -eq 2 ] || { echo "bad --seeds not exit 2"; exit 1; }

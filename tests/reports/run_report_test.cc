@@ -14,6 +14,8 @@
 
 #include <boost/json.hpp>
 
+#include "reports/run_digest.h"
+#include "reports/run_result_json.h"
 #include "scenarios/checkers/history_io.h"
 
 namespace shoal::reports {
@@ -71,7 +73,22 @@ ScenarioResult synthetic_result() {
 }
 
 RunReportInfo info() {
-  return {"abc1234", "./tools/shoal sim run --scenario leader-failover --seed 7", 1.5, "trace.txt"};
+  RunReportInfo i{"abc1234", "./tools/shoal sim run --scenario leader-failover --seed 7", 1.5};
+  for (int n = 0; n < 30; ++n) i.trace_tail.push_back("12.0000" + std::to_string(10 + n) + "s n1 timer timer " + std::to_string(n));
+  i.trace_lines_total = 5000;
+  return i;
+}
+
+// The synthetic result, stopped by an engine assertion at 12 s.
+ScenarioResult stopped_result() {
+  ScenarioResult r = synthetic_result();
+  sim::RunStop stop{sim::StopKind::kAssertion, "engine assertion failed: a < b (engine/raft/raft.cc:42) at 12.000039s",
+                    at_ms(12000), 1234};
+  stop.expression = "a < b";
+  stop.file = "engine/raft/raft.cc";
+  stop.line = 42;
+  r.stop = stop;
+  return r;
 }
 
 std::string fresh_dir(const std::string& name) {
@@ -104,12 +121,59 @@ size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-TEST(RunReport, WritesTheFourFiles) {
-  const std::string dir = fresh_dir("four_files");
+TEST(RunReport, WritesTheFiveFiles) {
+  const std::string dir = fresh_dir("five_files");
   ASSERT_TRUE(write_run_report(dir, synthetic_result(), info()).ok());
-  for (const char* name : {"result.json", "summary.md", "history.jsonl", "index.html"}) {
+  for (const char* name : {"result.json", "summary.md", "history.jsonl", "index.html", "trace-tail.txt"}) {
     EXPECT_GT(fs::file_size(fs::path(dir) / name), 100u) << name;
   }
+  EXPECT_EQ(read_file(fs::path(dir) / "trace-tail.txt").find(info().trace_tail.front() + "\n"), 0u);
+  // Without a tail, a directory used again loses the earlier run's.
+  RunReportInfo no_tail = info();
+  no_tail.trace_tail.clear();
+  ASSERT_TRUE(write_run_report(dir, synthetic_result(), no_tail).ok());
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "trace-tail.txt"));
+}
+
+TEST(RunReport, AStoppedRunSaysWhyWithItsLastEvents) {
+  const ScenarioResult r = stopped_result();
+  EXPECT_EQ(exit_code_for(r), 5);
+  EXPECT_EQ(verdict_text(r), "FAIL (assertion)");
+  const auto first = first_failure(r);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->check, "assertion");
+  EXPECT_EQ(first->at_seconds, 12.0);
+  const std::string md = render_run_summary_markdown(r, info());
+  EXPECT_NE(md.find("## Stopped: assertion\n\n" + r.stop->message), std::string::npos) << md;
+  // The last kTraceTailLinesShown lines of the tail, and no earlier one.
+  EXPECT_NE(md.find(info().trace_tail.back()), std::string::npos) << md;
+  EXPECT_NE(md.find(info().trace_tail[info().trace_tail.size() - kTraceTailLinesShown]), std::string::npos);
+  EXPECT_EQ(md.find(info().trace_tail[info().trace_tail.size() - kTraceTailLinesShown - 1]), std::string::npos);
+  const std::string html = render_run_report_html(r, info());
+  EXPECT_NE(html.find("Stopped: assertion"), std::string::npos);
+  EXPECT_NE(html.find(info().trace_tail.back()), std::string::npos);
+  const auto o = run_result_json(r, info());
+  EXPECT_EQ(text(o.at("stop").at("kind")), "assertion");
+  EXPECT_EQ(text(o.at("stop").at("file")), "engine/raft/raft.cc");
+  EXPECT_EQ(o.at("stop").at("line").to_number<int>(), 42);
+  EXPECT_EQ(o.at("stop").at("events").to_number<uint64_t>(), 1234u);
+  EXPECT_EQ(o.at("exit_code").to_number<int>(), 5);
+}
+
+TEST(RunReport, ABoundIsAClassOfItsOwn) {
+  ScenarioResult r = stopped_result();
+  r.stop->kind = sim::StopKind::kMemoryMax;
+  EXPECT_EQ(exit_code_for(r), 6);
+  EXPECT_EQ(verdict_text(r), "FAIL (bound: memory-max)");
+  EXPECT_FALSE(r.passed());
+  // Even when every check passed: a run that did not finish is no pass.
+  r.checks.clear();
+  r.liveness.ok = true;
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(exit_code_for(r), 6);
+  const auto o = run_result_json(r, info());
+  EXPECT_EQ(text(o.at("stop").at("kind")), "memory-max");
+  EXPECT_FALSE(o.at("stop").as_object().contains("file"));
 }
 
 TEST(RunReport, ResultJsonHoldsTheRun) {
@@ -148,7 +212,9 @@ TEST(RunReport, ResultJsonHoldsTheRun) {
   EXPECT_EQ(o.at("roles").as_array().size(), 6u);
   EXPECT_EQ(o.at("roles").as_array()[4].at("term").to_number<uint64_t>(), 2u);
   EXPECT_EQ(text(o.at("replay")), info().replay_command);
-  EXPECT_EQ(text(o.at("trace_file")), "trace.txt");
+  EXPECT_EQ(text(o.at("trace_tail_file")), "trace-tail.txt");
+  EXPECT_TRUE(o.at("stop").is_null());
+  EXPECT_EQ(o.at("bounds").at("events_max").to_number<uint64_t>(), sim::RunBounds{}.events_max);
 }
 
 TEST(RunReport, HistoryReadsBackEqual) {
@@ -310,7 +376,7 @@ TEST(RunReport, SummaryListsChecksFaultsReplayAndFiles) {
   EXPECT_NE(md.find("2 fault windows."), std::string::npos) << md;
   EXPECT_NE(md.find("| partition | 1 |"), std::string::npos) << md;
   EXPECT_NE(md.find("```\n" + info().replay_command + "\n```"), std::string::npos) << md;
-  for (const char* file : {"index.html", "result.json", "history.jsonl", "trace.txt"}) {
+  for (const char* file : {"index.html", "result.json", "history.jsonl", "trace-tail.txt"}) {
     EXPECT_NE(md.find(std::string("- [") + file + "](" + file + ")"), std::string::npos) << file;
   }
 }

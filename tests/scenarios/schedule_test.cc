@@ -36,6 +36,13 @@ TEST(Schedule, RoundTripsThroughJson) {
   ASSERT_TRUE(back2.ok()) << back2.status();
   EXPECT_EQ(*back2, faults_only);
   EXPECT_EQ(s.operation_count(), 6u);
+  // The cluster size and duration the run was given come back too.
+  RunSchedule shaped = s;
+  shaped.nodes = 5;
+  shaped.duration = seconds(20);
+  auto back3 = parse_schedule(schedule_to_json(shaped), "test");
+  ASSERT_TRUE(back3.ok()) << back3.status();
+  EXPECT_EQ(*back3, shaped);
 }
 
 void expect_refused(const std::string& text, const std::string& words) {
@@ -64,6 +71,8 @@ TEST(Schedule, BadFilesAreRefusedByName) {
   expect_refused(head + R"("faults": [], "clients": [[{"think_ns": 1, "f": "launch", "key": "k"}]]})",
                  "unknown operation 'launch'");
   expect_refused(head + R"("faults": [], "colour": "red"})", "unknown field \"colour\"");
+  expect_refused(head + R"("faults": [], "nodes": 0})", "\"nodes\" must be an integer");
+  expect_refused(head + R"("faults": [], "duration_ns": "20s"})", "\"duration_ns\" must be an integer");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "scenarios/gtest_support.h"
+#include "scenarios/replay.h"
 #include "scenarios/scenario.h"
 
 namespace shoal::scenarios {
@@ -13,15 +15,6 @@ namespace {
 uint64_t seeds() {
   const char* s = std::getenv("SHOAL_SWEEP_SEEDS");
   return s ? std::strtoull(s, nullptr, 10) : 200;
-}
-
-std::string describe(const ScenarioResult& r) {
-  std::string s;
-  for (const auto& c : r.checks) {
-    if (!c.ok) s += c.name + ": " + c.message + "\n";
-  }
-  if (!r.liveness.ok) s += "liveness: " + r.liveness.message + "\n";
-  return s;
 }
 
 class Sweep : public ::testing::TestWithParam<std::string> {};
@@ -37,8 +30,7 @@ TEST_P(Sweep, EverySeedPasses) {
     const ScenarioResult r = run_scenario(*s, o);
     if (!r.passed()) {
       ++failed;
-      ADD_FAILURE() << s->name << " seed " << seed << " failed:\n"
-                    << describe(r) << "replay: ./tools/shoal sim run --scenario " << s->name << " --seed " << seed;
+      ADD_FAILURE() << describe_failure(r);
       if (failed >= 3) break;
     }
   }
@@ -52,8 +44,8 @@ TEST_P(Sweep, SampledSeedsAreDeterministic) {
     o.seed = seed;
     const uint64_t a = run_scenario(*s, o).trace_hash;
     const uint64_t b = run_scenario(*s, o).trace_hash;
-    EXPECT_EQ(a, b) << s->name << " seed " << seed
-                    << ": replay with ./tools/shoal sim run --scenario " << s->name << " --seed " << seed
+    EXPECT_EQ(a, b) << s->name << " seed " << seed << ": replay with "
+                    << replay_command(RunCommand{s->name, seed}, shoal_binary_of_this_build())
                     << " --check-determinism";
   }
 }
