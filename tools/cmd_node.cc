@@ -48,22 +48,34 @@ std::string configure(const NodeFlags& f, real::RuntimeConfig* rc, NodeConfig* n
     }
     if (id <= 0) return "peer '" + p + "' is not of the form id=host:port";
     if (rc->peers.contains(id)) return "peer id " + std::to_string(id) + " appears twice";
-    rc->peers[static_cast<NodeId>(id)] = p.substr(eq + 1);
+    const std::string address = p.substr(eq + 1);
+    for (const auto& [other, other_address] : rc->peers) {
+      if (other_address == address) {
+        return "peers " + std::to_string(other) + " and " + std::to_string(id) + " have the same address " + address;
+      }
+    }
+    rc->peers[static_cast<NodeId>(id)] = address;
     nc->members.push_back(static_cast<NodeId>(id));
   }
   if (!rc->peers.contains(rc->self)) return "peers must list this node's own id " + std::to_string(f.id);
   const auto interval = parse_duration(f.heartbeat_interval);
   const auto rtt = parse_duration(f.degraded_rtt);
-  if (!interval || *interval <= Duration(0)) return "heartbeat_interval is not a positive duration";
-  if (!rtt) return "degraded_rtt is not a duration";
+  if (!interval || *interval <= Duration(0)) {
+    return "heartbeat_interval: '" + f.heartbeat_interval + "' is not a positive duration (e.g. 100ms)";
+  }
+  if (!rtt) return "degraded_rtt: '" + f.degraded_rtt + "' is not a duration (e.g. 200ms)";
   if (f.degraded_after_missed < 1 || f.unhealthy_after_missed <= f.degraded_after_missed) {
     return "need 1 <= degraded_after_missed < unhealthy_after_missed";
   }
   nc->health = HealthConfig{*interval, f.degraded_after_missed, f.unhealthy_after_missed, *rtt};
   const auto election = parse_duration(f.election_timeout);
   const auto raft_beat = parse_duration(f.raft_heartbeat_interval);
-  if (!election || !raft_beat || *raft_beat <= Duration(0) || *election <= *raft_beat * 2) {
-    return "need election_timeout > 2 x raft_heartbeat_interval > 0";
+  if (!election) return "election_timeout: '" + f.election_timeout + "' is not a duration (e.g. 300ms)";
+  if (!raft_beat) return "raft_heartbeat_interval: '" + f.raft_heartbeat_interval + "' is not a duration (e.g. 50ms)";
+  if (*raft_beat <= Duration(0)) return "raft_heartbeat_interval must be positive";
+  if (*election <= *raft_beat * 2) {
+    return "election_timeout (" + f.election_timeout + ") must be more than twice raft_heartbeat_interval (" +
+           f.raft_heartbeat_interval + ")";
   }
   // Every member hosts a replica of group 0; the initial voters are the peers.
   GroupSpec g;
@@ -159,7 +171,9 @@ int load_and_run(const std::string& path) {
   NodeFlags f;
   CLI::App cfg{"shoal node configuration"};
   cfg.set_config("--config", "", "the node's configuration file (TOML)", /*config_required=*/true);
-  cfg.allow_config_extras(false);
+  // Extras are collected rather than refused, so an unknown key is named as
+  // such (CLI11's own refusal speaks of INI parsing).
+  cfg.allow_config_extras(true);
   cfg.add_option("--id", f.id);
   cfg.add_option("--listen", f.listen);
   cfg.add_option("--data_dir", f.data_dir);
@@ -175,6 +189,15 @@ int load_and_run(const std::string& path) {
     cfg.parse(std::vector<std::string>{path, "--config"});
   } catch (const CLI::ParseError& e) {
     return usage_error("config " + path + ": " + e.what());
+  }
+  if (!cfg.remaining().empty()) {
+    std::string known;
+    for (const CLI::Option* o : cfg.get_options()) {
+      if (o->get_name() != "--config" && o->get_name() != "--help") known += (known.empty() ? "" : ", ") + o->get_name().substr(2);
+    }
+    std::string key = cfg.remaining().front();
+    if (key.rfind("--", 0) == 0) key = key.substr(2);
+    return usage_error("config " + path + ": unknown key '" + key + "' (known: " + known + ")");
   }
   return run_node(f);
 }

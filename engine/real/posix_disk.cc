@@ -97,6 +97,12 @@ PosixDisk::PosixDisk(boost::asio::io_context& io, std::string root) : io_(io), r
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw std::runtime_error("cannot create data directory " + root_ + ": " + ec.message());
+  if (!fs::is_directory(root_, ec)) throw std::runtime_error("data directory " + root_ + " is not a directory");
+  // Say so now, naming the directory, rather than fail the first open later
+  // with whatever error the missing subdirectory gives.
+  if (::access(root_.c_str(), R_OK | W_OK | X_OK) != 0) {
+    throw std::runtime_error("data directory " + root_ + " is not writable: " + std::strerror(errno));
+  }
 }
 
 absl::Status PosixDisk::sync_dir_of(const std::string& full_path) const {
@@ -113,7 +119,10 @@ absl::StatusOr<std::unique_ptr<File>> PosixDisk::open(const std::string& path, b
   const std::string f = full(path);
   std::error_code ec;
   const bool existed = fs::exists(f, ec);
-  if (create) fs::create_directories(fs::path(f).parent_path(), ec);
+  if (create) {
+    fs::create_directories(fs::path(f).parent_path(), ec);
+    if (ec) return absl::PermissionDeniedError("create directory for " + path + ": " + ec.message());
+  }
   const int fd = ::open(f.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
   if (fd < 0) return errno_status("open " + path, errno);
   if (create && !existed) {
