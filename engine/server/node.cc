@@ -103,6 +103,9 @@ std::string Node::status_json() const {
       go["applied"] = r->applied_index();
       go["last_index"] = r->last_index();
       go["members"] = r->membership().to_string();
+      // A replica that lost its state does not vote until it proved it may
+      // (engine/raft/raft.h, "Lost state").
+      go["votes"] = r->votes_suspended() ? "suspended" : "ok";
     }
     groups.push_back(std::move(go));
   }
