@@ -1,6 +1,7 @@
-// The production definition: no planted bug. Keep this file to this one
-// function, so that the planted definition in tools/planted/ replaces it at
-// link time without pulling anything else out of the archive.
+// The production definition of planted_bug(): no planted bug. The test-only
+// shoal-planted links its own definition (tools/planted/) in place of this
+// file's, so keep planted_bug() alone here; the names live in
+// planted_names.cc, which every binary shares.
 #include "engine/core/planted.h"
 
 namespace shoal {

@@ -4,19 +4,39 @@
 // production binary links engine/core/planted.cc, where it is kNone. The
 // test-only executable `shoal-planted` (built when the CMake option
 // SHOAL_PLANTED_BUGS is ON) links tools/planted/ first, whose definition
-// returns a bug; the linker then never pulls the core definition. No flag,
-// file or environment variable can switch a bug on in `shoal` itself.
+// returns the bug named by SHOAL_PLANTED_BUG; the linker then never pulls the
+// core definition. No flag, file or environment variable can switch a bug on
+// in `shoal` itself.
+//
+// Each bug is a class of mistake real Raft implementations have shipped; the
+// sweep that catches it (tests/cli/planted_bug.sh) shows the harness reaches
+// the schedules that expose it.
 #pragma once
+
+#include <vector>
 
 namespace shoal {
 
 enum class PlantedBug {
   kNone,
-  // Raft: a vote (and pre-vote) is granted without checking that the
-  // candidate's log is at least as up to date as the voter's (§5.4.1).
+  // A vote (and pre-vote) is granted without checking that the candidate's
+  // log is at least as up to date as the voter's (§5.4.1).
   kVoteWithoutLogCheck,
+  // A leader commits an entry of an earlier term by counting its replicas
+  // (the Figure 8 mistake, §5.4.2): only entries of its own term may be.
+  kCommitEarlierTermByCount,
+  // A leader's lease is not shortened by the clock-drift bound, so with
+  // clocks drifting at the bound it outlives the voters' promise not to
+  // elect another leader.
+  kLeaseIgnoresClockDrift,
+  // A membership change is accepted while another is still uncommitted, so
+  // two configurations without a common majority can be in flight.
+  kOverlappingMembershipChanges,
 };
 
 PlantedBug planted_bug();
+
+const char* planted_bug_name(PlantedBug bug);
+const std::vector<PlantedBug>& all_planted_bugs();
 
 }  // namespace shoal

@@ -1,6 +1,7 @@
 // RaftNode: reads — ReadIndex, leases, session and stale reads.
 #include <algorithm>
 
+#include "engine/core/planted.h"
 #include "engine/raft/raft.h"
 
 namespace shoal {
@@ -22,7 +23,8 @@ bool RaftNode::lease_valid() const {
   if (lease_start_ == TimePoint{}) return false;
   // Voters ignore other candidates for election_timeout_min after hearing
   // from this leader (by their clocks); shorten that by the drift bound.
-  const double factor = 1.0 - 2.0 * options_.clock_drift_max;
+  const double factor =
+      planted_bug() == PlantedBug::kLeaseIgnoresClockDrift ? 1.0 : 1.0 - 2.0 * options_.clock_drift_max;
   const auto lease = std::chrono::duration_cast<Duration>(options_.election_timeout_min * factor);
   return env_.now() < lease_start_ + lease;
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "engine/core/assert.h"
+#include "engine/core/planted.h"
 #include "engine/env/buggify.h"
 #include "engine/raft/raft.h"
 
@@ -296,7 +297,9 @@ void RaftNode::maybe_commit() {
   const uint64_t n = matches[config_.quorum() - 1];
   // Only entries of the leader's own term are committed by counting
   // replicas (Raft figure 8); earlier ones commit with them.
-  if (n > commit_ && term_at(n) == term_) advance_commit(n);
+  if (n <= commit_) return;
+  const bool own_term = term_at(n) == term_ || planted_bug() == PlantedBug::kCommitEarlierTermByCount;
+  if (own_term) advance_commit(n);
 }
 
 void RaftNode::advance_commit(uint64_t commit) {
