@@ -49,6 +49,7 @@ struct BenchFlags {
   uint32_t bad_hard_keys = 2;
   uint32_t bad_broken_keys = 4;
   std::string save_dir;
+  unsigned threads = 0;
   bool json = false;
 };
 
@@ -161,11 +162,12 @@ absl::Status save_generated(const std::vector<BenchSet>& sets, const std::string
   return absl::OkStatus();
 }
 
-SetTiming time_set(const BenchSet& set, int repetitions) {
+SetTiming time_set(const BenchSet& set, int repetitions, unsigned threads) {
   SetTiming t;
   std::vector<double> totals;
   check::LinearizabilityOptions options;
   options.model = set.model;
+  options.threads = threads;
   for (int rep = 0; rep < repetitions; ++rep) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<Verdict> verdicts;
@@ -192,10 +194,10 @@ std::string goal_text(const BenchSet& set, const SetTiming& t) {
 }
 
 void print_row(const BenchSet& set, const SetTiming& t) {
-  std::cout << std::left << std::setw(kSetNameWidth) << set.name << std::right << std::setw(6) << set.cases.size() << std::setw(8)
-            << t.operations << std::setw(6) << t.linearizable << "/" << std::left << std::setw(5) << set.cases.size()
-            << std::right << std::fixed << std::setprecision(2) << std::setw(10) << set.parse_ms << std::setw(10)
-            << t.min_ms << std::setw(10) << t.median_ms << "  " << goal_text(set, t) << "\n";
+  std::cout << std::left << std::setw(kSetNameWidth) << set.name << std::right << std::setw(6) << set.cases.size()
+            << std::setw(8) << t.operations << std::setw(6) << t.linearizable << "/" << std::left << std::setw(5)
+            << set.cases.size() << std::right << std::fixed << std::setprecision(2) << std::setw(10) << set.parse_ms
+            << std::setw(10) << t.min_ms << std::setw(10) << t.median_ms << "  " << goal_text(set, t) << "\n";
   for (const std::string& w : t.wrong) std::cout << "  WRONG VERDICT: " << w << "\n";
 }
 
@@ -251,15 +253,15 @@ int run(const BenchFlags& f) {
     if (absl::Status s = save_generated(*sets, f.save_dir); !s.ok()) return usage_error(std::string(s.message()));
   }
   if (!f.json) {
-    std::cout << std::left << std::setw(kSetNameWidth) << "set" << std::right << std::setw(6) << "files" << std::setw(8) << "ops"
-              << std::setw(12) << "lin/total" << std::setw(10) << "parse ms" << std::setw(10) << "min ms"
+    std::cout << std::left << std::setw(kSetNameWidth) << "set" << std::right << std::setw(6) << "files" << std::setw(8)
+              << "ops" << std::setw(12) << "lin/total" << std::setw(10) << "parse ms" << std::setw(10) << "min ms"
               << std::setw(10) << "median ms"
               << "  goal\n";
   }
   json::array rows;
   bool all_right = true;
   for (const BenchSet& set : *sets) {
-    SetTiming t = time_set(set, f.repetitions);
+    SetTiming t = time_set(set, f.repetitions, f.threads);
     all_right = all_right && t.wrong.empty();
     if (f.json)
       rows.push_back(row_json(set, t));
@@ -288,6 +290,7 @@ CommandRegistration reg("bench-check", [](CLI::App& root) {
   cmd->add_option("--bad-hard-keys", flags->bad_hard_keys, "Keys of it made hard to search")->capture_default_str();
   cmd->add_option("--bad-broken-keys", flags->bad_broken_keys, "Keys of it given a stale read")->capture_default_str();
   cmd->add_option("--save-generated", flags->save_dir, "Also write each generated history here (Shoal JSON lines)");
+  cmd->add_option("--threads", flags->threads, "Threads of each check (default: one per hardware thread)");
   cmd->add_flag("--json", flags->json, "Print JSON instead of a table");
   set_action(*cmd, [flags] { return run(*flags); });
 });

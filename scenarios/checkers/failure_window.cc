@@ -68,6 +68,11 @@ KeySearchResult search_key(const History& history, const std::vector<size_t>& op
                            const Reductions& reductions) {
   SearchRun whole = run_search(history, ops, budget, kOpenEnd_ns, reductions);
   if (whole.verdict != Verdict::kNotLinearizable) return {whole.verdict, {}};
+  return locate_failure(history, ops, budget, whole, reductions);
+}
+
+KeySearchResult locate_failure(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                               const SearchRun& whole, const Reductions& reductions) {
   const std::vector<int64_t> times = completion_times(history, ops);
   // The whole search passed every completion before the furthest one it
   // reached, so t* is no earlier than that; and it usually is t* (pruning

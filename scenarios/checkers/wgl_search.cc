@@ -12,17 +12,21 @@
 
 namespace shoal::check::internal {
 
-SearchBudget::SearchBudget(const LinearizabilityBudget& budget)
-    : steps_max_(budget.steps_max),
-      memo_bytes_max_(budget.memo_bytes_max),
-      has_deadline_(budget.time_max.count() > 0),
-      deadline_(std::chrono::steady_clock::now() + budget.time_max) {}
+std::optional<SearchBudget::Clock::time_point> deadline_of(const LinearizabilityBudget& budget) {
+  if (budget.time_max.count() <= 0) return std::nullopt;
+  return SearchBudget::Clock::now() + budget.time_max;
+}
+
+SearchBudget::SearchBudget(const LinearizabilityBudget& budget) : SearchBudget(budget, deadline_of(budget)) {}
+
+SearchBudget::SearchBudget(const LinearizabilityBudget& budget, std::optional<Clock::time_point> deadline)
+    : steps_max_(budget.steps_max), memo_bytes_max_(budget.memo_bytes_max), deadline_(deadline) {}
 
 bool SearchBudget::spend() {
   ++steps_;
   if (steps_ > steps_max_) return false;
-  if (has_deadline_ && steps_ % kStepsPerClockRead == 0 && std::chrono::steady_clock::now() > deadline_) {
-    steps_max_ = steps_;  // Stay spent for the keys that follow.
+  if (deadline_ && steps_ % kStepsPerClockRead == 0 && Clock::now() > *deadline_) {
+    steps_max_ = steps_;  // Stay spent for the searches of this key that follow.
     return false;
   }
   return true;
@@ -32,6 +36,8 @@ namespace {
 
 constexpr uint32_t kNil = UINT32_MAX;
 constexpr uint32_t kHead = 0;
+
+}  // namespace
 
 // The search of one key. Events (invocations and completions) form a doubly
 // linked list in time order; linearizing an operation unlinks its two events
@@ -49,9 +55,14 @@ class KeySearch {
     intern_ops(horizon_ns);
     chain_twins();
     build_events();
+    linearized_.assign(words_, 0);
+    state_ = initial_state_;
   }
 
-  SearchRun run();
+  // Runs until decided or until the budget has counted `pause_at_steps`
+  // steps; nullopt when paused. The loop's position lives in members so that
+  // the next call goes on exactly where this one stopped.
+  std::optional<SearchRun> run(uint64_t pause_at_steps = UINT64_MAX);
 
  private:
   struct Frame {
@@ -134,6 +145,10 @@ class KeySearch {
   // value the next operation must use (see try_linearize).
   bool must_use_ = false;
   std::vector<Frame> stack_;
+  // Where the search loop stands: the event to try next, and whether the
+  // search state is new (observations and pruning come first then).
+  uint32_t node_ = kNil;
+  bool fresh_ = true;
 
   // Each event's position in time order.
   std::vector<uint32_t> rank_;
@@ -146,10 +161,14 @@ class KeySearch {
   std::vector<uint32_t> blocked_candidates_;
 };
 
+namespace {
+
 uint32_t call_node(uint32_t op) { return 2 * op + 1; }
 uint32_t return_node(uint32_t op) { return 2 * op + 2; }
 uint32_t node_op(uint32_t node) { return (node - 1) / 2; }
 bool is_return(uint32_t node) { return node % 2 == 0; }
+
+}  // namespace
 
 // Beyond the horizon a read observes nothing the search must explain, and
 // neither does any other observation, so they are left out.
@@ -433,42 +452,39 @@ void KeySearch::note_blocked(uint32_t return_node) {
   }
 }
 
-SearchRun KeySearch::run() {
-  linearized_.assign(words_, 0);
-  state_ = initial_state_;
-  uint32_t node = kNil;
-  bool fresh = true;  // A new search state: observations first.
+std::optional<SearchRun> KeySearch::run(uint64_t pause_at_steps) {
   while (next_[kHead] != kNil) {
+    if (budget_.steps() >= pause_at_steps) return std::nullopt;
     const bool memory_ok =
         budget_.steps() % kStepsPerMemoryCheck != 0 || budget_.memory_ok(memo_.bytes() + values_.bytes());
     if (!budget_.spend() || !memory_ok) return out_of_budget();
-    if (fresh) {
+    if (fresh_) {
       // Completions of unknown outcome come last: once one is first, every
       // operation with a known outcome has been linearized.
       const uint32_t f = frontier();
       if (f == kNil || model_ops_[node_op(f)].effect_unknown) return success();
       const Observation o = reductions_.eager_observations ? take_observation() : Observation::kNone;
       if (o == Observation::kTaken) continue;
-      fresh = false;
-      node = next_[kHead];
-      if (o == Observation::kStateFailedBefore && !backtrack(&node)) return failure();
+      fresh_ = false;
+      node_ = next_[kHead];
+      if (o == Observation::kStateFailedBefore && !backtrack(&node_)) return failure();
       if (o == Observation::kNone && reductions_.lookahead && requirement_unreachable()) {
         note_blocked(f);
-        if (!backtrack(&node)) return failure();
+        if (!backtrack(&node_)) return failure();
       }
       continue;
     }
-    assert(node != kNil);
-    if (!is_return(node)) {
-      fresh = try_linearize(node_op(node), false);
-      if (!fresh) node = next_[node];
+    assert(node_ != kNil);
+    if (!is_return(node_)) {
+      fresh_ = try_linearize(node_op(node_), false);
+      if (!fresh_) node_ = next_[node_];
       continue;
     }
     // Completions of unknown outcome come last: reaching one means every
     // operation with a known outcome has been linearized.
-    if (model_ops_[node_op(node)].effect_unknown) return success();
-    note_blocked(node);
-    if (!backtrack(&node)) return failure();
+    if (model_ops_[node_op(node_)].effect_unknown) return success();
+    note_blocked(node_);
+    if (!backtrack(&node_)) return failure();
   }
   return success();
 }
@@ -508,12 +524,22 @@ SearchRun KeySearch::failure() const {
   return r;
 }
 
-}  // namespace
-
 SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns,
                      const Reductions& reductions) {
   KeySearch search(history, ops, budget, horizon_ns, reductions);
-  return search.run();
+  return *search.run();
+}
+
+SlicedSearch::SlicedSearch(const History& history, const std::vector<size_t>& ops, SearchBudget budget)
+    : budget_(budget), search_(std::make_unique<KeySearch>(history, ops, budget_, kOpenEnd_ns, Reductions{})) {}
+
+SlicedSearch::~SlicedSearch() = default;
+
+const std::optional<SearchRun>& SlicedSearch::advance(uint64_t pause_at_steps) {
+  if (run_) return run_;
+  run_ = search_->run(pause_at_steps);
+  if (run_) search_.reset();
+  return run_;
 }
 
 }  // namespace shoal::check::internal

@@ -38,6 +38,21 @@ contains "$tmp/out" '"verdict":"not-linearizable"'
 contains "$tmp/out" '"verdict":"linearizable"'
 contains "$tmp/out" '"exit_code":1'
 
+# The first failure decides the verdict and names one key; --all-keys
+# searches every key and names each that fails; --threads changes nothing
+# but the time.
+expect 1 -- check linearizable --format jepsen-edn --json "$data/jepsen-kv/c10-bad.edn"
+contains "$tmp/out" '"failing_keys":["7"]'
+expect 1 -- check linearizable --format jepsen-edn --all-keys --json "$data/jepsen-kv/c10-bad.edn"
+contains "$tmp/out" '"failing_keys":["0","1","2","3","5","6","7","9"]'
+for t in 1 2 5; do
+  "$shoal" check linearizable --format jepsen-edn --threads "$t" "$data/jepsen-kv/c10-bad.edn" |
+    sed 's/ \[[0-9.]* ms\]$//' >"$tmp/threads-$t"
+done
+cmp -s "$tmp/threads-1" "$tmp/threads-2" || fail "--threads 2 differs: $(cat "$tmp/threads-1" "$tmp/threads-2")"
+cmp -s "$tmp/threads-1" "$tmp/threads-5" || fail "--threads 5 differs: $(cat "$tmp/threads-1" "$tmp/threads-5")"
+expect 2 -- check linearizable --threads 0 "$data/jepsen-kv/c10-bad.edn"
+
 # A budget too small for the search: "unknown", which fails unless --unknown-ok.
 # shellcheck disable=SC2086
 expect 1 -- $etcd --steps-max 100 "$data/jepsen-etcd/etcd_002.log"
