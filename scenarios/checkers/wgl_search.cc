@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -82,9 +83,9 @@ class KeySearch {
   void unlift(uint32_t op);
   bool try_linearize(uint32_t op, bool forced);
   Observation take_observation();
-  // The progress of one requirement_unreachable() walk.
+  // The progress of one unreachable_requirement() walk.
   struct Lookahead {
-    bool unreachable = false;
+    uint32_t unreachable = kNil;  // the judged operation found unsatisfiable
     bool before_frontier = true;
     size_t pending_awaited = 0;  // judged operations invoked before the frontier, unresolved
     size_t later_awaited = 0;    // those invoked after it, unresolved
@@ -102,12 +103,13 @@ class KeySearch {
 
   bool can_make(uint32_t from, uint32_t to);
   bool satisfiable(uint32_t op);
-  bool requirement_unreachable();
+  uint32_t unreachable_requirement();
   void await(uint32_t op, Lookahead* w);
   void resolve(uint32_t op, Lookahead* w);
   uint32_t frontier() const;
   bool backtrack(uint32_t* node);
   void note_blocked(uint32_t return_node);
+  void note_fails_by(uint32_t op);
   static SearchRun out_of_budget();
   SearchRun success() const;
   SearchRun failure() const;
@@ -126,7 +128,7 @@ class KeySearch {
   // For an operation of unknown outcome, the one before it (by invocation)
   // that has exactly the same effect, or kNil; see chain_twins().
   std::vector<uint32_t> prev_twin_;
-  // Scratch space of requirement_unreachable().
+  // Scratch space of unreachable_requirement().
   std::vector<uint8_t> awaited_;
   std::vector<uint32_t> overwrites_, appends_, awaiting_;
   // Scratch space of can_make(): where pending appends occur in the target,
@@ -159,6 +161,7 @@ class KeySearch {
   uint32_t blocker_ = kNil;
   uint32_t blocker_rank_ = 0;
   std::vector<uint32_t> blocked_candidates_;
+  int64_t fails_by_ns_ = std::numeric_limits<int64_t>::min();
 };
 
 namespace {
@@ -371,18 +374,19 @@ bool KeySearch::satisfiable(uint32_t op) {
 // some of the operations invoked before that completion. The value it finds
 // is therefore the current state or the value of an overwrite among those,
 // followed by appends among those. If that cannot give the value it needs,
-// no order from this state is legal, and the whole subtree is skipped.
+// no order from this state is legal, and the whole subtree is skipped; the
+// operation is returned (kNil when every judged one can still be satisfied).
 //
 // Judged are every such operation pending now (invoked before the frontier)
 // and the next kLookaheadRequirementsMax invoked after it, within
 // kLookaheadEventsMax events: the next read is often what rules out an order
 // of appends made before it.
-bool KeySearch::requirement_unreachable() {
+uint32_t KeySearch::unreachable_requirement() {
   overwrites_.clear();
   appends_.clear();
   awaiting_.clear();
   Lookahead w;
-  for (uint32_t n = next_[kHead]; n != kNil && !w.unreachable && w.keep_walking(); n = next_[n], ++w.walked) {
+  for (uint32_t n = next_[kHead]; n != kNil && w.unreachable == kNil && w.keep_walking(); n = next_[n], ++w.walked) {
     const uint32_t op = node_op(n);
     if (is_return(n)) {
       w.before_frontier = false;
@@ -407,7 +411,7 @@ void KeySearch::await(uint32_t op, Lookahead* w) {
 void KeySearch::resolve(uint32_t op, Lookahead* w) {
   --(awaited_[op] == kAwaitedPending ? w->pending_awaited : w->later_awaited);
   awaited_[op] = kNotAwaited;
-  w->unreachable = !satisfiable(op);
+  if (!satisfiable(op)) w->unreachable = op;
 }
 
 // Undoes linearizations up to and including the latest choice that has
@@ -437,6 +441,7 @@ bool KeySearch::backtrack(uint32_t* node) {
 // pass; pruning abandons some orders early, so it is a lower bound, used as
 // the window only when the budget does not allow narrowing it exactly.
 void KeySearch::note_blocked(uint32_t return_node) {
+  note_fails_by(node_op(return_node));
   const uint32_t rank = rank_[return_node];
   if (blocker_ != kNil && (rank < blocker_rank_ || (rank == blocker_rank_ && stack_.size() <= best_prefix_.size()))) {
     return;
@@ -451,6 +456,13 @@ void KeySearch::note_blocked(uint32_t return_node) {
     if (!is_return(n)) blocked_candidates_.push_back(node_op(n));
   }
 }
+
+// Every order abandoned so far fails at the latest by the completion of `op`:
+// it was blocked there, or pruned because `op` could not be satisfied. When
+// the search fails, each of its orders was abandoned so, and they only ever
+// needed operations of known outcome completing by the latest such time; so
+// the history as it stood then is not linearizable either (see SearchRun).
+void KeySearch::note_fails_by(uint32_t op) { fails_by_ns_ = std::max(fails_by_ns_, history_[ops_[op]].complete_ns); }
 
 std::optional<SearchRun> KeySearch::run(uint64_t pause_at_steps) {
   while (next_[kHead] != kNil) {
@@ -468,8 +480,10 @@ std::optional<SearchRun> KeySearch::run(uint64_t pause_at_steps) {
       fresh_ = false;
       node_ = next_[kHead];
       if (o == Observation::kStateFailedBefore && !backtrack(&node_)) return failure();
-      if (o == Observation::kNone && reductions_.lookahead && requirement_unreachable()) {
+      const uint32_t unreachable = o == Observation::kNone && reductions_.lookahead ? unreachable_requirement() : kNil;
+      if (unreachable != kNil) {
         note_blocked(f);
+        note_fails_by(unreachable);
         if (!backtrack(&node_)) return failure();
       }
       continue;
@@ -521,6 +535,7 @@ SearchRun KeySearch::failure() const {
   w.state_after_prefix = values_.value(best_state_);
   w.key_operations = ops_.size();
   w.exact = false;
+  r.fails_by_ns = fails_by_ns_;
   return r;
 }
 

@@ -66,6 +66,11 @@ struct SearchRun {
   // prunes, so this may fall short of where the history breaks; search_key
   // narrows it down exactly.
   FailingWindow furthest;
+  // kNotLinearizable: a completion time by which every order had failed: the
+  // history as it stood then (operations completing later of unknown
+  // outcome) is not linearizable either. It bounds from above where the
+  // history breaks, as `furthest` bounds it from below.
+  int64_t fails_by_ns = kOpenEnd_ns;
 };
 
 // Searches for a linearization of `ops` (history indices, all on one key,
