@@ -132,12 +132,10 @@ BenchSet generated_set(const BenchFlags& f, Model model, uint32_t processes, dou
 // at "") with stale reads planted on some keys, and a few keys where many
 // writes and appends of unknown outcome make the search hard.
 Case bad_case(const BenchFlags& f, const std::string& name, uint64_t seed) {
-  check::GeneratorOptions o;
+  check::GeneratorOptions o = check::jepsen_kv_options();
   o.processes = 50;
   o.operations = f.bad_operations;
   o.keys = f.keys;
-  o.kv_mix = check::KvMix::kGetPutAppend;
-  o.initial_value = std::string();
   o.unknown_probability = f.unknown_probability;
   o.hard_keys = f.bad_hard_keys;
   Rng rng(seed);

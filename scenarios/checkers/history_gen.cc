@@ -185,6 +185,13 @@ bool plant_stale_read(History& h, const KeyReadsAndPuts& k, Rng& rng) {
 
 }  // namespace
 
+GeneratorOptions jepsen_kv_options() {
+  GeneratorOptions o;
+  o.kv_mix = KvMix::kGetPutAppend;
+  o.initial_value = std::string();
+  return o;
+}
+
 History generate_linearizable_history(const GeneratorOptions& options, Rng& rng, KeyValues* final_values) {
   std::vector<Slot> slots = make_slots(options, rng);
   std::vector<size_t> by_point(slots.size());

@@ -56,6 +56,10 @@ struct GeneratorOptions {
   int64_t think_max_ns = 200'000;
 };
 
+// Jepsen's multi-key workload, as in Porcupine's kv histories: get, put and
+// append on keys that all start at "".
+GeneratorOptions jepsen_kv_options();
+
 // `final_values`, when given, receives the model's state after the last
 // operation: what a read of every key would return once the run quiesced.
 History generate_linearizable_history(const GeneratorOptions& options, Rng& rng, KeyValues* final_values = nullptr);

@@ -18,24 +18,13 @@ namespace {
 
 // Small enough for the checker to decide every key quickly.
 GeneratorOptions jepsen_kv(Rng& rng) {
-  GeneratorOptions o;
-  o.kv_mix = KvMix::kGetPutAppend;
-  o.initial_value = std::string();
+  GeneratorOptions o = jepsen_kv_options();
   o.processes = uint32_t(rng.range(2, 10));
   o.operations = size_t(rng.range(20, 200));
   o.keys = uint32_t(rng.range(1, 4));
   o.hard_keys = uint32_t(rng.range(0, 2));
   o.unknown_probability = 0.05;
   return o;
-}
-
-History only_key(const History& h, const std::string& key) {
-  History part;
-  part.set_initial_value(h.initial_value());
-  for (const Operation& o : h.operations()) {
-    if (o.op.key == key) part.add(o);
-  }
-  return part;
 }
 
 RC_GTEST_PROP(HistoryGen, JepsenKvWithHardKeysIsLinearizable, (uint64_t seed)) {
@@ -64,7 +53,7 @@ RC_GTEST_PROP(HistoryGen, PlantedStaleReadsBreakExactlyTheKeysNamed, (uint64_t s
   RC_ASSERT(std::is_sorted(broken.begin(), broken.end()));
   for (const std::string& key : h.keys()) {
     const bool planted = std::binary_search(broken.begin(), broken.end(), key);
-    const Verdict verdict = check_linearizable(only_key(h, key)).verdict;
+    const Verdict verdict = check_linearizable(h.of_key(key)).verdict;
     RC_ASSERT(verdict == (planted ? Verdict::kNotLinearizable : Verdict::kLinearizable));
   }
 }
@@ -83,9 +72,7 @@ TEST(HistoryGen, TheSameSeedGivesTheSameBrokenHistory) {
 
 TEST(HistoryGen, PlantsOnAsManyKeysAsAsked) {
   Rng rng(7);
-  GeneratorOptions o;
-  o.kv_mix = KvMix::kGetPutAppend;
-  o.initial_value = std::string();
+  GeneratorOptions o = jepsen_kv_options();
   o.processes = 50;
   o.operations = 3000;
   History h = generate_linearizable_history(o, rng);

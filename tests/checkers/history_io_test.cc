@@ -55,6 +55,20 @@ TEST(History, IntervalsAreClosed) {
   EXPECT_FALSE(h[a].precedes(h[b]));  // completes at the instant b begins: they overlap
 }
 
+TEST(History, OfKeyKeepsThatKeysOperationsInOrderAndTheInitialValue) {
+  History h;
+  h.set_initial_value(std::string());
+  h.invoke(1, 10, Op::write("a", "1"));
+  h.invoke(2, 20, Op::write("b", "2"));
+  h.invoke(3, 30, Op::read("a"));
+  const History a = h.of_key("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0], h[0]);
+  EXPECT_EQ(a[1], h[2]);
+  EXPECT_EQ(a.initial_value(), Value(""));
+  EXPECT_TRUE(h.of_key("c").empty());
+}
+
 TEST(History, MisuseOfCompleteThrows) {
   History h;
   const size_t i = h.invoke(1, 100, Op::read("k"));

@@ -19,9 +19,7 @@ namespace {
 // A multi-key history of Jepsen's kv workload, many clients on few keys,
 // with stale reads planted on some keys (or none).
 History broken_history(Rng& rng) {
-  GeneratorOptions o;
-  o.kv_mix = KvMix::kGetPutAppend;
-  o.initial_value = std::string();
+  GeneratorOptions o = jepsen_kv_options();
   o.processes = uint32_t(rng.range(2, 12));
   o.operations = size_t(rng.range(10, 200));
   o.keys = uint32_t(rng.range(1, 8));

@@ -190,20 +190,11 @@ int64_t first_failing_completion(const History& h) {
   return kOpenEnd_ns;
 }
 
-History only_key(const History& h, const std::string& key) {
-  History part;
-  part.set_initial_value(h.initial_value());
-  for (const Operation& o : h.operations()) {
-    if (o.op.key == key) part.add(o);
-  }
-  return part;
-}
-
 // The keys whose operations alone are not linearizable, in key order.
 std::vector<std::string> failing_keys(const History& h) {
   std::vector<std::string> failing;
   for (const std::string& key : h.keys()) {
-    if (!Reference(only_key(h, key)).linearizable()) failing.push_back(key);
+    if (!Reference(h.of_key(key)).linearizable()) failing.push_back(key);
   }
   return failing;
 }
@@ -219,7 +210,7 @@ void check_against_reference(const History& h) {
   // The window is exactly where the key reported breaks, after a prefix that
   // is itself a linearizable history.
   RC_ASSERT(r.failure->exact);
-  const History key_history = only_key(h, r.failure->key);
+  const History key_history = h.of_key(r.failure->key);
   RC_ASSERT(h[r.failure->blocking_op].complete_ns == first_failing_completion(key_history));
   History prefix;
   prefix.set_initial_value(h.initial_value());

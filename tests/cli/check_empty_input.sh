@@ -7,21 +7,19 @@
 # Usage: bash tests/cli/check_empty_input.sh path/to/shoal   (from the repo root)
 set -uo pipefail
 shoal=${1:?usage: check_empty_input.sh path/to/shoal}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# shellcheck source=tests/cli/check_helpers.bash
+source "$(dirname "$0")/check_helpers.bash"
 
 # refused WHAT FILE ARGS...: shoal ARGS FILE exits 2 with one stderr line
 # naming FILE and containing WHAT, and prints no verdict.
 refused() {
   local what=$1 file=$2; shift 2
-  "$shoal" "$@" "$file" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" -eq 2 ] || { fail "shoal $* $file exited $got, wanted 2; out: $(head -c 300 "$tmp/out")"; return; }
+  local before=$failures
+  expect 2 "$@" "$file"
+  [ "$failures" -eq "$before" ] || return
   [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "shoal $* $file: want one line on stderr, got: $(head -c 300 "$tmp/err" | od -c | head)"
-  grep -qF -- "$file" "$tmp/err" || fail "shoal $* $file: stderr does not name the file: $(head -c 300 "$tmp/err")"
-  grep -qF -- "$what" "$tmp/err" || fail "shoal $* $file: stderr lacks '$what': $(head -c 300 "$tmp/err")"
+  contains "$tmp/err" "$file"
+  contains "$tmp/err" "$what"
   grep -q "linearizable\|: ok\|0 operations" "$tmp/out" && fail "shoal $* $file printed a verdict: $(head -c 300 "$tmp/out")"
 }
 
@@ -53,9 +51,7 @@ refused "empty history: nothing to check" "$tmp/header-only.jsonl" check lineari
 refused "empty history: nothing to check" "$tmp/header-only.jsonl" check sessions
 
 # With --json the file is reported as bad input, and the exit is still 2.
-"$shoal" check linearizable --json --format jepsen-log "$tmp/binary" >"$tmp/out" 2>/dev/null
-[ $? -eq 2 ] || fail "--json on a binary file did not exit 2"
-grep -qF '"verdict":"bad-input"' "$tmp/out" || fail "--json: no bad-input verdict: $(cat "$tmp/out")"
+expect 2 check linearizable --json --format jepsen-log "$tmp/binary"
+contains "$tmp/out" '"verdict":"bad-input"'
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "check_empty_input: all passed"
+finish check_empty_input
