@@ -5,12 +5,12 @@
 // completion time t*, and not from t* on, because a linearization of H(t)
 // is one of H(s) for every s < t. So t* — the first completion no order can
 // pass — is found by a search over the key's completion times, each probe
-// one search, starting from the furthest completion the whole search reached
-// (t* is no earlier). Pruning often stops the whole search a little short of
-// t*, so the probes gallop forward from there (1, 2, 4, ... completions on)
-// and then bisect what is left: that costs a number of probes logarithmic in
-// how far short it stopped, not in the length of the history, and most
-// probes past t* fail, which is the costly kind. The search that proves
+// one search, between the bounds the whole search gives: the furthest
+// completion it reached (t* is no earlier) and the one by which it had
+// failed every order (no later). Pruning often stops the whole search a
+// little short of t*, so the probes gallop forward from the lower bound (1,
+// 2, 4, ... completions on) and then bisect what is left: a number of probes
+// logarithmic in how far short it stopped, not in the length of the history. The search that proves
 // H(t*) fails names the operation; the one that linearizes H just before t*
 // gives the longest linearizable prefix. All this only when a history fails.
 #include <algorithm>
@@ -85,13 +85,11 @@ KeySearchResult search_key(const History& history, const std::vector<size_t>& op
 KeySearchResult locate_failure(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
                                const SearchRun& whole, const Reductions& reductions) {
   const std::vector<int64_t> times = completion_times(history, ops);
-  // The whole search passed every completion before the furthest one it
-  // reached, so t* is no earlier than that, and it had failed every order by
-  // whole.fails_by_ns, so t* is no later. The probes start at the furthest
-  // completion reached and gallop ever further until one fails, then bisect.
+  // t* lies between the bounds the whole search gives (see SearchRun). The
+  // probes start at the lower one and gallop ever further until one fails,
+  // then bisect.
   // Invariant: H(times[hi]) is not linearizable; H(times[lo - 1]) is.
-  const int64_t reached_ns = history[whole.furthest.blocking_op].complete_ns;
-  size_t lo = index_of(times, reached_ns);
+  size_t lo = index_of(times, whole.breaks_from_ns);
   size_t hi = index_of(times, whole.fails_by_ns);
   // A run of H(times[hi]), if made; at the last completion that is the
   // whole search.

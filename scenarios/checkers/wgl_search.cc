@@ -10,6 +10,7 @@
 #include "engine/core/random.h"
 #include "scenarios/checkers/kv_model.h"
 #include "scenarios/checkers/memo_table.h"
+#include "scenarios/checkers/overwritten_reads.h"
 
 namespace shoal::check::internal {
 
@@ -58,6 +59,9 @@ class KeySearch {
     build_events();
     linearized_.assign(words_, 0);
     state_ = initial_state_;
+    if (reductions_.overwritten_reads) {
+      overwritten_ = overwritten_requirement({history_, ops_, model_ops_, values_, initial_state_, has_appends_});
+    }
   }
 
   // Runs until decided or until the budget has counted `pause_at_steps`
@@ -113,6 +117,7 @@ class KeySearch {
   static SearchRun out_of_budget();
   SearchRun success() const;
   SearchRun failure() const;
+  SearchRun overwritten_failure() const;
 
   const Reductions reductions_;
   const History& history_;
@@ -151,6 +156,9 @@ class KeySearch {
   // search state is new (observations and pruning come first then).
   uint32_t node_ = kNil;
   bool fresh_ = true;
+  // An operation whose requirement no order meets (overwritten_reads.h), or
+  // kNil.
+  uint32_t overwritten_ = kNil;
 
   // Each event's position in time order.
   std::vector<uint32_t> rank_;
@@ -470,6 +478,7 @@ std::optional<SearchRun> KeySearch::run(uint64_t pause_at_steps) {
     const bool memory_ok =
         budget_.steps() % kStepsPerMemoryCheck != 0 || budget_.memory_ok(memo_.bytes() + values_.bytes());
     if (!budget_.spend() || !memory_ok) return out_of_budget();
+    if (overwritten_ != kNil) return overwritten_failure();
     if (fresh_) {
       // Completions of unknown outcome come last: once one is first, every
       // operation with a known outcome has been linearized.
@@ -535,7 +544,23 @@ SearchRun KeySearch::failure() const {
   w.state_after_prefix = values_.value(best_state_);
   w.key_operations = ops_.size();
   w.exact = false;
+  r.breaks_from_ns = blocking.complete_ns;
   r.fails_by_ns = fails_by_ns_;
+  return r;
+}
+
+// A failure proved before searching: the window is the operation alone, with
+// no prefix, until search_key narrows it down.
+SearchRun KeySearch::overwritten_failure() const {
+  SearchRun r;
+  r.verdict = Verdict::kNotLinearizable;
+  FailingWindow& w = r.furthest;
+  w.blocking_op = ops_[overwritten_];
+  w.window.push_back(w.blocking_op);
+  w.state_after_prefix = values_.value(initial_state_);
+  w.key_operations = ops_.size();
+  w.exact = false;
+  r.fails_by_ns = history_[w.blocking_op].complete_ns;
   return r;
 }
 

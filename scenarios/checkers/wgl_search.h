@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -53,6 +54,9 @@ struct Reductions {
   bool lookahead = true;
   bool twins = true;
   bool must_use = true;
+  // Not a reduction but a shortcut: a failure that overwritten_reads.h
+  // proves is taken at the first step, without searching.
+  bool overwritten_reads = true;
 };
 
 // One run of the search over the operations of one key.
@@ -66,10 +70,13 @@ struct SearchRun {
   // prunes, so this may fall short of where the history breaks; search_key
   // narrows it down exactly.
   FailingWindow furthest;
-  // kNotLinearizable: a completion time by which every order had failed: the
+  // kNotLinearizable: where the history breaks lies between these two
+  // completion times. The search passed every completion before the furthest
+  // one it reached, so the history as it stood just before that time is
+  // linearizable; and it had failed every order by fails_by_ns, so the
   // history as it stood then (operations completing later of unknown
-  // outcome) is not linearizable either. It bounds from above where the
-  // history breaks, as `furthest` bounds it from below.
+  // outcome) is not. A failure proved without searching gives no lower bound.
+  int64_t breaks_from_ns = std::numeric_limits<int64_t>::min();
   int64_t fails_by_ns = kOpenEnd_ns;
 };
 

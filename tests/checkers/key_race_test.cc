@@ -17,7 +17,9 @@ namespace shoal::check {
 namespace {
 
 // A multi-key history of Jepsen's kv workload, many clients on few keys,
-// with stale reads planted on some keys (or none).
+// with stale reads planted on some keys (or none) and some reads changed to
+// another value of their key: keys then fail after a different number of
+// search steps each, which is what the race orders them by.
 History broken_history(Rng& rng) {
   GeneratorOptions o = jepsen_kv_options();
   o.processes = uint32_t(rng.range(2, 12));
@@ -26,6 +28,14 @@ History broken_history(Rng& rng) {
   o.unknown_probability = 0.02;
   History h = generate_linearizable_history(o, rng);
   plant_stale_reads(h, uint32_t(rng.range(0, 4)), rng);
+  const int64_t changes = rng.range(0, 3);
+  for (int64_t i = 0; i < changes; ++i) {
+    Operation& victim = h.mutable_operations()[rng.below(h.size())];
+    const Operation& other = h[rng.below(h.size())];
+    if (victim.ok() && victim.op.type == OpType::kRead && other.ok() && other.op.key == victim.op.key) {
+      victim.result.value = other.op.type == OpType::kRead ? other.result.value : other.op.value;
+    }
+  }
   return h;
 }
 

@@ -113,15 +113,18 @@ TEST(LinearizabilityWindow, NamesTheStaleReadAndThePrefixBeforeIt) {
   EXPECT_EQ(r.failing_keys, std::vector<std::string>{"k"});
 }
 
-// Writes and reads of `key` that the search places one by one, then a read
-// of a value never written: beyond what lookahead judges at the start, so
-// the key fails only after some steps.
+// Writes and reads of `key` that the search places one by one, then two
+// overlapping writes whose values two later reads see in both orders: no
+// check before the search proves that, so the key fails after some steps.
 void key_failing_late(const std::string& key, History& h) {
   for (int64_t i = 0; i < 5; ++i) {
     done(h, 1, 20 * i, 20 * i + 5, Op::write(key, std::to_string(i)));
     done(h, 1, 20 * i + 10, 20 * i + 15, Op::read(key), Outcome::kOk, saw(std::to_string(i)));
   }
-  done(h, 2, 100, 110, Op::read(key), Outcome::kOk, saw("never"));
+  done(h, 1, 100, 120, Op::write(key, "x"));
+  done(h, 2, 110, 130, Op::write(key, "y"));
+  done(h, 1, 140, 150, Op::read(key), Outcome::kOk, saw("y"));
+  done(h, 1, 160, 170, Op::read(key), Outcome::kOk, saw("x"));
 }
 
 // Keys race in search steps: the key reported is the first to fail counting
