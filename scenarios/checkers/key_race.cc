@@ -23,11 +23,15 @@ class Race {
     for (size_t k = 0; k < keys.size(); ++k) ready_.insert({0, k});
   }
 
-  // Runs slices until no key is left to search; called by every thread.
-  void work();
+  // Runs slices until no key is left to search. The calling thread starts
+  // the other threads once the race has run options.steps_before_threads
+  // steps, and joins them before it returns.
+  void run();
   RaceResult take();
 
  private:
+  void work();
+  void start_helpers(std::unique_lock<std::mutex>& lock);
   bool may_fail_first(size_t key, uint64_t steps) const;
   uint64_t pause_at(size_t key, uint64_t steps) const;
   void run_slice(std::unique_lock<std::mutex>& lock, size_t key, uint64_t pause_at_steps);
@@ -40,6 +44,9 @@ class Race {
 
   std::mutex mutex_;
   std::condition_variable changed_;
+  uint64_t steps_run_ = 0;  // by all keys, in all slices so far
+  bool helpers_started_ = false;
+  std::vector<std::thread> helpers_;  // started and joined by the calling thread
   // Keys waiting for a slice, as (steps spent, key): the least advanced first.
   std::set<std::pair<uint64_t, size_t>> ready_;
   size_t running_ = 0;
@@ -65,11 +72,32 @@ uint64_t Race::pause_at(size_t key, uint64_t steps) const {
   return std::min(end, key < first ? step : step - 1);
 }
 
+void Race::run() {
+  work();
+  for (std::thread& t : helpers_) t.join();
+}
+
+// Short races end before threads would start; on a busy machine a thread
+// can take longer to be scheduled than the whole race.
+void Race::start_helpers(std::unique_lock<std::mutex>& lock) {
+  helpers_started_ = true;
+  const size_t helpers = std::min<size_t>(std::max(options_.threads, 1u), keys_.size()) - 1;
+  lock.unlock();
+  try {
+    for (size_t i = 0; i < helpers; ++i) helpers_.emplace_back([this] { work(); });
+  } catch (const std::system_error&) {
+    // No more threads to be had: the ones started (and this one) do the work.
+  }
+  lock.lock();
+}
+
 void Race::work() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return !ready_.empty() || running_ == 0; });
     if (ready_.empty()) return;
+    if (!helpers_started_ && steps_run_ >= options_.steps_before_threads) start_helpers(lock);
+    if (ready_.empty()) continue;
     const auto [steps, key] = *ready_.begin();
     ready_.erase(ready_.begin());
     if (!may_fail_first(key, steps)) {
@@ -83,6 +111,7 @@ void Race::work() {
 // Runs one slice of `key` outside the lock, then files the key again.
 void Race::run_slice(std::unique_lock<std::mutex>& lock, size_t key, uint64_t pause_at_steps) {
   std::unique_ptr<SlicedSearch>& search = result_.keys[key].search;
+  const uint64_t steps_before = search ? search->steps() : 0;
   ++running_;
   lock.unlock();
   std::optional<SearchRun> run;
@@ -97,6 +126,7 @@ void Race::run_slice(std::unique_lock<std::mutex>& lock, size_t key, uint64_t pa
   }
   lock.lock();
   --running_;
+  if (search) steps_run_ += search->steps() - steps_before;
   if (error && !error_) error_ = error;
   if (error_) {
     ready_.clear();  // The race is over: every thread stops.
@@ -127,16 +157,7 @@ RaceResult Race::take() {
 
 RaceResult race_keys(const History& history, const std::vector<std::vector<size_t>>& keys, const RaceOptions& options) {
   Race race(history, keys, options);
-  // The calling thread is one of the workers.
-  const size_t helpers = std::min<size_t>(std::max(options.threads, 1u), keys.size()) - (keys.empty() ? 0 : 1);
-  std::vector<std::thread> threads;
-  try {
-    for (size_t i = 0; i < helpers; ++i) threads.emplace_back([&race] { race.work(); });
-  } catch (const std::system_error&) {
-    // No more threads to be had: the ones started (and this one) do the work.
-  }
-  race.work();
-  for (std::thread& t : threads) t.join();
+  race.run();
   return race.take();
 }
 

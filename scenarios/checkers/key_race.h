@@ -52,9 +52,11 @@ inline bool races_before(uint64_t a_step, size_t a, uint64_t b_step, size_t b) {
 
 struct RaceOptions {
   LinearizabilityBudget budget;  // per key; its time limit is one deadline for all
-  unsigned threads = 1;          // REQUIRES: at least 1
+  unsigned threads = 1;          // REQUIRES: at least 1 (the calling thread is one)
   // Search every key to the end, cancelling none.
   bool all_keys = false;
+  // The other threads start once the keys have taken this many steps in all.
+  uint64_t steps_before_threads = 0;
 };
 
 // Searches each element of `keys` (the history indices of one key's

@@ -141,8 +141,8 @@ LinearizabilityResult check_linearizable(const History& history, const Lineariza
     throw std::invalid_argument(std::string(s.message()));
   }
   const KeysToSearch keys = keys_to_search(history);
-  internal::RaceResult race =
-      internal::race_keys(history, keys.ops, {options.budget, thread_count(options), options.all_keys});
+  internal::RaceResult race = internal::race_keys(
+      history, keys.ops, {options.budget, thread_count(options), options.all_keys, options.steps_before_threads});
   LinearizabilityResult result;
   result.keys_checked = keys.names.size();
   const std::optional<size_t> first = race.first_failure;

@@ -88,6 +88,11 @@ struct LinearizabilityOptions {
   // Threads searching keys at once; 0 means one per hardware thread. The
   // result does not depend on it.
   unsigned threads = 0;
+  // The search runs on the calling thread alone until the keys have taken
+  // this many steps in all (a few milliseconds' worth), and only then starts
+  // the other threads: most histories are decided sooner than a thread
+  // starts on a busy machine. (Tests set 0 to race threads from the start.)
+  uint64_t steps_before_threads = 8192;
 };
 
 // Where a non-linearizable history breaks. Operations are history indices.

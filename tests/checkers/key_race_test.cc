@@ -49,6 +49,7 @@ constexpr uint64_t kStepsPerKeyMax = 50'000;
 LinearizabilityOptions options(Rng& rng, unsigned threads) {
   LinearizabilityOptions o;
   o.threads = threads;
+  o.steps_before_threads = 0;
   o.budget.steps_max = rng.chance(0.3) ? uint64_t(rng.range(1, 400)) : kStepsPerKeyMax;
   return o;
 }
@@ -89,6 +90,7 @@ RC_GTEST_PROP(KeyRace, StoppingAtTheFirstFailureReportsWhatAllKeysReport, (uint6
   const History h = broken_history(rng);
   LinearizabilityOptions o;
   o.threads = 2;
+  o.steps_before_threads = 0;
   o.budget.steps_max = kStepsPerKeyMax;
   const LinearizabilityResult first = check_linearizable(h, o);
   o.all_keys = true;
@@ -122,7 +124,7 @@ TEST(KeyRace, KeysThatCannotFailFirstAreCancelled) {
   std::vector<std::vector<size_t>> keys(2);
   for (size_t i = 0; i < h.size(); ++i) keys[h[i].op.key == "z" ? 1 : 0].push_back(i);
   for (unsigned threads : {1u, 2u}) {
-    internal::RaceResult race = internal::race_keys(h, keys, {LinearizabilityBudget{}, threads, false});
+    internal::RaceResult race = internal::race_keys(h, keys, {LinearizabilityBudget{}, threads, false, 0});
     ASSERT_EQ(race.first_failure, std::optional<size_t>(1));
     EXPECT_FALSE(race.keys[0].whole.has_value()) << "the hard key was searched to the end";
     ASSERT_TRUE(race.keys[1].whole.has_value());
