@@ -33,6 +33,9 @@
 // operations of unknown outcome with the same effect are taken in one order
 // only; and one of them that overwrites the value must be used by the next
 // operation rather than overwritten at once. (wgl_search.cc argues each.)
+// Before searching a key, a quick check looks for a read of a value that an
+// acknowledged write had certainly replaced (overwritten_reads.h); such a
+// key fails at once.
 //
 // On failure the result names a window: the first completion, in time, that
 // no order of the operations can pass (the operation there is usually the
