@@ -9,7 +9,8 @@
 //      ("unknown": not shown linearizable, so not a pass; --unknown-ok makes
 //      an unknown verdict pass instead, for sweeps that only hunt violations);
 //   2  usage error or bad input (unreadable file, malformed line: the message
-//      names the file and the line); this wins over the verdicts of other files.
+//      names the file and the line; a file with no operation: "empty
+//      history: nothing to check"); this wins over the verdicts of other files.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -219,7 +220,7 @@ void add_linearizable(CLI::App& check) {
   cmd->add_option("files", flags->files, "History files")->required();
   cmd->footer(
       "Exit: 0 all linearizable; 1 a file is not linearizable or unknown (budget exhausted; see --unknown-ok); "
-      "2 usage error or bad input (the message names file and line).");
+      "2 usage error or bad input (the message names file and line), an empty history among it.");
   set_action(*cmd, [flags] { return run(*flags); });
 }
 
@@ -311,7 +312,7 @@ CLI::App* add_history_check(CLI::App& check, const std::string& name, const std:
   cmd->add_flag("--json", flags->json, "Print one JSON document");
   cmd->add_option("--show", flags->violations_shown, "Violations listed per check")->capture_default_str();
   cmd->add_option("files", flags->files, "History files")->required();
-  cmd->footer("Exit: 0 every check passes; 1 a violation; 2 usage error or bad input.");
+  cmd->footer("Exit: 0 every check passes; 1 a violation; 2 usage error or bad input (an empty history among it).");
   return cmd;
 }
 
