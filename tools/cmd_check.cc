@@ -9,7 +9,8 @@
 //      ("unknown": not shown linearizable, so not a pass; --unknown-ok makes
 //      an unknown verdict pass instead, for sweeps that only hunt violations);
 //   2  usage error or bad input (unreadable file, malformed line: the message
-//      names the file and the line); this wins over the verdicts of other files.
+//      names the file and the line; a file with no operation: "empty
+//      history: nothing to check"); this wins over the verdicts of other files.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +43,8 @@ using check::Verdict;
 constexpr uint64_t kBytesPerMiB = uint64_t{1} << 20;
 // Violations a command lists at most (the count is always given).
 constexpr size_t kViolationsShownMax = 20;
+// The most threads --threads accepts.
+constexpr unsigned kThreadsMax = 1024;
 
 struct CheckFlags {
   std::string model = "kv";
@@ -55,6 +58,8 @@ struct CheckFlags {
   uint64_t memo_mib_max = check::LinearizabilityBudget{}.memo_bytes_max / kBytesPerMiB;
   uint64_t timeout_ms = 0;
   bool unknown_ok = false;
+  bool all_keys = false;
+  unsigned threads = 0;
   std::string report_dir;
 };
 
@@ -73,6 +78,8 @@ check::LinearizabilityOptions options_of(const CheckFlags& f) {
   o.budget.steps_max = f.steps_max;
   o.budget.memo_bytes_max = f.memo_mib_max * kBytesPerMiB;
   o.budget.time_max = std::chrono::milliseconds(f.timeout_ms);
+  o.all_keys = f.all_keys;
+  o.threads = f.threads;
   return o;
 }
 
@@ -132,6 +139,9 @@ json::object verdict_json(const FileVerdict& v) {
   o["steps"] = v.result.steps;
   o["elapsed_ms"] = v.elapsed_ms;
   if (v.result.failure) o["failure"] = failure_json(*v.result.failure);
+  if (!v.result.failing_keys.empty()) {
+    o["failing_keys"] = json::array(v.result.failing_keys.begin(), v.result.failing_keys.end());
+  }
   if (!v.report_path.empty()) o["report"] = v.report_path;
   if (!v.error.empty()) o["error"] = v.error;
   return o;
@@ -194,16 +204,23 @@ void add_linearizable(CLI::App& check) {
       },
       "Value every key holds at the start (default: what the format implies)");
   cmd->add_flag("--initial-absent", flags->initial_absent, "Every key starts absent");
-  cmd->add_option("--steps-max", flags->steps_max, "Search steps before the verdict is unknown")->capture_default_str();
-  cmd->add_option("--memo-mib-max", flags->memo_mib_max, "Memo table size (MiB) before the verdict is unknown")
+  cmd->add_option("--steps-max", flags->steps_max, "Search steps of one key before its verdict is unknown")
+      ->capture_default_str();
+  cmd->add_option("--memo-mib-max", flags->memo_mib_max,
+                  "Memo table size (MiB) of one key before its verdict is unknown")
       ->capture_default_str();
   cmd->add_option("--timeout-ms", flags->timeout_ms, "Wall time per file before the verdict is unknown (0: none)");
   cmd->add_flag("--unknown-ok", flags->unknown_ok, "Exit 0 when a verdict is unknown (budget exhausted)");
+  cmd->add_flag("--all-keys", flags->all_keys,
+                "Search every key to the end and name every failing key (slower: by default the check stops at "
+                "the first failure)");
+  cmd->add_option("--threads", flags->threads, "Keys searched at once (default: one per hardware thread)")
+      ->check(CLI::Range(1u, kThreadsMax));
   cmd->add_option("--report-dir", flags->report_dir, "Write an HTML view of each failing window here");
   cmd->add_option("files", flags->files, "History files")->required();
   cmd->footer(
       "Exit: 0 all linearizable; 1 a file is not linearizable or unknown (budget exhausted; see --unknown-ok); "
-      "2 usage error or bad input (the message names file and line).");
+      "2 usage error or bad input (the message names file and line), an empty history among it.");
   set_action(*cmd, [flags] { return run(*flags); });
 }
 
@@ -295,7 +312,7 @@ CLI::App* add_history_check(CLI::App& check, const std::string& name, const std:
   cmd->add_flag("--json", flags->json, "Print one JSON document");
   cmd->add_option("--show", flags->violations_shown, "Violations listed per check")->capture_default_str();
   cmd->add_option("files", flags->files, "History files")->required();
-  cmd->footer("Exit: 0 every check passes; 1 a violation; 2 usage error or bad input.");
+  cmd->footer("Exit: 0 every check passes; 1 a violation; 2 usage error or bad input (an empty history among it).");
   return cmd;
 }
 

@@ -4,13 +4,17 @@
 // count as of unknown outcome. H(t) is linearizable for every t before some
 // completion time t*, and not from t* on, because a linearization of H(t)
 // is one of H(s) for every s < t. So t* — the first completion no order can
-// pass — is found by binary search over the key's completion times, each
-// probe one search, starting from the furthest completion the whole search
-// reached. The search that proves H(t*) fails names the operation; the one
-// that linearizes H just before t* gives the longest linearizable prefix.
-// This costs two more searches when the first probe hits, a logarithmic
-// number at worst, and only when a history fails.
+// pass — is found by a search over the key's completion times, each probe
+// one search, between the bounds the whole search gives: the furthest
+// completion it reached (t* is no earlier) and the one by which it had
+// failed every order (no later). Pruning often stops the whole search a
+// little short of t*, so the probes gallop forward from the lower bound (1,
+// 2, 4, ... completions on) and then bisect what is left: a number of probes
+// logarithmic in how far short it stopped, not in the length of the history. The search that proves
+// H(t*) fails names the operation; the one that linearizes H just before t*
+// gives the longest linearizable prefix. All this only when a history fails.
 #include <algorithm>
+#include <optional>
 
 #include "scenarios/checkers/wgl_search.h"
 
@@ -26,6 +30,13 @@ std::vector<int64_t> completion_times(const History& history, const std::vector<
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
   return times;
+}
+
+// The position of `t_ns` among `times`, or of the next time after it; the
+// last position when there is none.
+size_t index_of(const std::vector<int64_t>& times, int64_t t_ns) {
+  const size_t i = size_t(std::lower_bound(times.begin(), times.end(), t_ns) - times.begin());
+  return std::min(i, times.size() - 1);
 }
 
 // The operation completing at t* that the search could not pass; among
@@ -68,30 +79,48 @@ KeySearchResult search_key(const History& history, const std::vector<size_t>& op
                            const Reductions& reductions) {
   SearchRun whole = run_search(history, ops, budget, kOpenEnd_ns, reductions);
   if (whole.verdict != Verdict::kNotLinearizable) return {whole.verdict, {}};
+  return locate_failure(history, ops, budget, whole, reductions);
+}
+
+KeySearchResult locate_failure(const History& history, const std::vector<size_t>& ops, SearchBudget& budget,
+                               const SearchRun& whole, const Reductions& reductions) {
   const std::vector<int64_t> times = completion_times(history, ops);
-  // The whole search passed every completion before the furthest one it
-  // reached, so t* is no earlier than that; and it usually is t* (pruning
-  // seldom stops the search short of it), so that is probed first.
+  // t* lies between the bounds the whole search gives (see SearchRun). The
+  // probes start at the lower one and gallop ever further until one fails,
+  // then bisect.
   // Invariant: H(times[hi]) is not linearizable; H(times[lo - 1]) is.
-  const int64_t reached_ns = history[whole.furthest.blocking_op].complete_ns;
-  size_t lo = size_t(std::lower_bound(times.begin(), times.end(), reached_ns) - times.begin());
-  size_t hi = times.size() - 1;
-  SearchRun failed_at_hi = whole;
-  for (bool first = true; lo < hi; first = false) {
-    const size_t mid = first ? lo : lo + (hi - lo) / 2;
+  size_t lo = index_of(times, whole.breaks_from_ns);
+  size_t hi = index_of(times, whole.fails_by_ns);
+  // A run of H(times[hi]), if made; at the last completion that is the
+  // whole search.
+  std::optional<SearchRun> failed_at_hi;
+  if (hi == times.size() - 1) failed_at_hi = whole;
+  std::optional<SearchRun> linearized_below;  // a probe of H(times[lo - 1]), if made
+  bool galloping = true;
+  for (size_t stride = 1; lo < hi;) {
+    const size_t mid = galloping ? std::min(lo + stride - 1, hi - 1) : lo + (hi - lo) / 2;
     SearchRun probe = run_search(history, ops, budget, times[mid], reductions);
     if (probe.verdict == Verdict::kUnknown) return {Verdict::kNotLinearizable, whole.furthest};
     if (probe.verdict == Verdict::kNotLinearizable) {
       hi = mid;
       failed_at_hi = std::move(probe);
+      galloping = false;
     } else {
       lo = mid + 1;
+      stride *= 2;
+      linearized_below = std::move(probe);
     }
   }
+  // The search at t* names the operation it stopped at, and the one just
+  // before t* gives the prefix; each is run unless a probe already was.
+  if (!failed_at_hi) failed_at_hi = run_search(history, ops, budget, times[hi], reductions);
   const int64_t before = hi == 0 ? times[0] - 1 : times[hi - 1];
-  SearchRun prefix = run_search(history, ops, budget, before, reductions);
-  if (prefix.verdict != Verdict::kLinearizable) return {Verdict::kNotLinearizable, whole.furthest};
-  const size_t blocking = blocking_op_at(history, ops, times[hi], failed_at_hi.furthest);
+  SearchRun prefix =
+      linearized_below ? std::move(*linearized_below) : run_search(history, ops, budget, before, reductions);
+  if (failed_at_hi->verdict != Verdict::kNotLinearizable || prefix.verdict != Verdict::kLinearizable) {
+    return {Verdict::kNotLinearizable, whole.furthest};
+  }
+  const size_t blocking = blocking_op_at(history, ops, times[hi], failed_at_hi->furthest);
   return {Verdict::kNotLinearizable, make_window(history, ops, blocking, prefix)};
 }
 

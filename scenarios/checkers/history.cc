@@ -53,6 +53,15 @@ std::vector<std::string> History::keys() const {
   return keys;
 }
 
+History History::of_key(const std::string& key) const {
+  History part;
+  part.set_initial_value(initial_value_);
+  for (const Operation& o : ops_) {
+    if (o.op.key == key) part.add(o);
+  }
+  return part;
+}
+
 std::string_view to_string(OpType type) {
   switch (type) {
     case OpType::kRead:

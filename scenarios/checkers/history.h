@@ -117,6 +117,10 @@ class History {
 
   // The keys touched, sorted, each once.
   std::vector<std::string> keys() const;
+  // The operations on `key`, in order, with the same initial value: the
+  // history of that key alone, which keys being independent (a key's
+  // operations never constrain another's), a checker may judge by itself.
+  History of_key(const std::string& key) const;
   bool operator==(const History&) const = default;
 
  private:

@@ -26,7 +26,9 @@ std::string_view to_string(HistoryFormat format) {
   return "?";
 }
 
-absl::StatusOr<History> parse_history(std::string_view text, HistoryFormat format, std::string_view source) {
+namespace {
+
+absl::StatusOr<History> parse_in_format(std::string_view text, HistoryFormat format, std::string_view source) {
   switch (format) {
     case HistoryFormat::kShoal:
       return parse_shoal_history(text, source);
@@ -36,6 +38,26 @@ absl::StatusOr<History> parse_history(std::string_view text, HistoryFormat forma
       return parse_jepsen_edn(text, source);
   }
   return absl::InvalidArgumentError("unknown history format");
+}
+
+// A history with no operation gives every checker a vacuous pass, so it is
+// refused; the message says whether the input had any lines at all.
+absl::Status empty_history(std::string_view text, std::string_view source) {
+  size_t lines = 0;
+  (void)internal::for_each_line(text, source, [&](uint32_t, std::string_view) {
+    ++lines;
+    return absl::OkStatus();
+  });
+  const std::string why = lines == 0 ? "" : internal::str_cat(" (no client operation in ", lines, " line(s))");
+  return absl::FailedPreconditionError(internal::str_cat(source, ": empty history: nothing to check", why));
+}
+
+}  // namespace
+
+absl::StatusOr<History> parse_history(std::string_view text, HistoryFormat format, std::string_view source) {
+  absl::StatusOr<History> history = parse_in_format(text, format, source);
+  if (history.ok() && history->empty()) return empty_history(text, source);
+  return history;
 }
 
 absl::StatusOr<History> read_history_file(const std::string& path, HistoryFormat format) {

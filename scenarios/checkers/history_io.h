@@ -8,8 +8,10 @@
 //   * kJepsenEdn  — one EDN map per line, e.g.
 //                   {:process 9, :type :invoke, :f :append, :key "0", :value "x"}.
 // Bad input is an error, never a crash: every parser returns a status whose
-// message names the source and the line, "FILE:LINE: what is wrong".
-// Lines a Jepsen log uses for other things (nemesis, set-up noise) are skipped.
+// message names the source and the line, "FILE:LINE: what is wrong", on one
+// line (bytes of a binary file are shown escaped).
+// Lines a Jepsen log uses for other things (nemesis, set-up noise) are skipped,
+// but a log with no event line at all is not a Jepsen log.
 //
 // Shoal JSON lines: an optional header line {"shoal_history":1,"initial":V},
 // then one object per operation:
@@ -35,13 +37,19 @@ enum class HistoryFormat { kShoal, kJepsenLog, kJepsenEdn };
 std::optional<HistoryFormat> parse_history_format(std::string_view name);  // "shoal", "jepsen-log", "jepsen-edn"
 std::string_view to_string(HistoryFormat format);
 
-// Parses `text`; `source` names it in error messages.
+// Parses `text`; `source` names it in error messages. A history with no
+// operation is refused: blank text, or lines in the format that hold none (a
+// header alone, nemesis events alone), is FailedPrecondition "SOURCE: empty
+// history: nothing to check"; a text none of whose lines is in the format at
+// all is InvalidArgument. The parse_* functions of one format accept an empty
+// history (the Shoal format reads back an empty History it wrote).
 absl::StatusOr<History> parse_history(std::string_view text, HistoryFormat format, std::string_view source);
 absl::StatusOr<History> parse_shoal_history(std::string_view text, std::string_view source);
 absl::StatusOr<History> parse_jepsen_log(std::string_view text, std::string_view source);
 absl::StatusOr<History> parse_jepsen_edn(std::string_view text, std::string_view source);
 
-// Reads and parses a file; a file that cannot be read is an error naming it.
+// Reads and parses a file as parse_history does; a file that cannot be read is
+// an error naming it.
 absl::StatusOr<History> read_history_file(const std::string& path, HistoryFormat format);
 
 // Writes Shoal JSON lines (header first); parse_shoal_history reads it back equal.

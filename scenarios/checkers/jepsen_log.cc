@@ -56,18 +56,25 @@ struct LogEvent {
   std::string_view value;  // the rest of the line
 };
 
-// Returns false for lines that are not a client event (they are skipped).
-bool split_event(std::string_view line, LogEvent* event) {
+enum class LineKind {
+  kNoise,         // not an event line (set-up and other log lines)
+  kOtherProcess,  // an event of a process named by a keyword, e.g. :nemesis
+  kClientEvent,   // an event of a client process, filled into *event
+};
+
+// Client events are parsed; the lines of any other kind are skipped.
+LineKind split_event(std::string_view line, LogEvent* event) {
   size_t at = line.find(kEventMarker);
-  if (at == std::string_view::npos) return false;
+  if (at == std::string_view::npos) return LineKind::kNoise;
   std::string_view rest = line.substr(at + kEventMarker.size());
-  std::optional<int64_t> process = parse_int(next_token(&rest));
-  if (!process) return false;  // e.g. the :nemesis process
+  const std::string_view process_token = next_token(&rest);
+  std::optional<int64_t> process = parse_int(process_token);
+  if (!process) return process_token.starts_with(':') ? LineKind::kOtherProcess : LineKind::kNoise;
   event->process = *process;
   event->type = next_token(&rest);
   event->f = next_token(&rest);
   event->value = trim(rest);
-  return true;
+  return LineKind::kClientEvent;
 }
 
 class LogParser {
@@ -131,11 +138,23 @@ class LogParser {
 
 absl::StatusOr<History> parse_jepsen_log(std::string_view text, std::string_view source) {
   LogParser parser(source);
+  bool any_event = false;
+  std::optional<std::pair<uint32_t, std::string_view>> first_line;
   absl::Status s = internal::for_each_line(text, source, [&](uint32_t number, std::string_view line) {
+    if (!first_line) first_line.emplace(number, line);
     LogEvent e;
-    return split_event(line, &e) ? parser.event(number, e) : absl::OkStatus();
+    const LineKind kind = split_event(line, &e);
+    any_event = any_event || kind != LineKind::kNoise;
+    return kind == LineKind::kClientEvent ? parser.event(number, e) : absl::OkStatus();
   });
   if (!s.ok()) return s;
+  // Noise lines are skipped, so a file of nothing but noise (a binary file,
+  // say) would pass as an empty history without this check.
+  if (first_line && !any_event) {
+    return absl::InvalidArgumentError(internal::str_cat(source, ": no line is a Jepsen log event '... ", kEventMarker,
+                                                        "P :type :f value'; line ", first_line->first, " is '",
+                                                        internal::snippet(first_line->second), "'"));
+  }
   return parser.take();
 }
 

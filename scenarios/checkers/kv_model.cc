@@ -6,13 +6,18 @@ namespace shoal::check::internal {
 
 uint32_t ValueTable::intern(const Value& v) {
   if (!v) return kAbsentId;
-  auto [it, inserted] = ids_.try_emplace(*v, uint32_t(values_.size()));
-  if (inserted) {
-    assert(values_.size() < kValueIdsMax);
-    values_.push_back(v);
-    bytes_ += v->size() + sizeof(Value);
-  }
-  return it->second;
+  if (auto it = ids_.find(*v); it != ids_.end()) return it->second;
+  return intern(std::string(*v));
+}
+
+uint32_t ValueTable::intern(std::string&& v) {
+  if (auto it = ids_.find(v); it != ids_.end()) return it->second;
+  assert(values_.size() < kValueIdsMax);
+  const auto id = uint32_t(values_.size());
+  bytes_ += v.size() + sizeof(Value);
+  const std::string& stored = *values_.emplace_back(std::move(v));
+  ids_.emplace(std::string_view(stored), id);
+  return id;
 }
 
 uint32_t ValueTable::concat(uint32_t state, uint32_t suffix) {
@@ -24,14 +29,10 @@ uint32_t ValueTable::concat(uint32_t state, uint32_t suffix) {
   return id;
 }
 
-bool ValueTable::extends(uint32_t from, uint32_t to) {
+bool ValueTable::extends(uint32_t from, uint32_t to) const {
   if (!values_[to]) return false;
-  const uint64_t pair = (uint64_t{from} << 32) | to;
-  if (auto it = extends_.find(pair); it != extends_.end()) return it->second;
-  const std::string& prefix = values_[from] ? *values_[from] : std::string();
-  const bool result = values_[to]->compare(0, prefix.size(), prefix) == 0;
-  extends_.emplace(pair, result);
-  return result;
+  if (!values_[from]) return true;
+  return std::string_view(*values_[to]).starts_with(*values_[from]);
 }
 
 const std::vector<uint32_t>& ValueTable::occurrences(uint32_t piece, uint32_t in) {
@@ -58,38 +59,10 @@ ModelOp intern_op(ValueTable& table, const Operation& operation) {
   return m;
 }
 
-bool is_observation(const ModelOp& op) {
-  if (op.type == OpType::kRead) return true;
-  if (op.type != OpType::kCas) return false;
-  return (!op.effect_unknown && !op.applied) || op.expected == op.value;
-}
-
 bool is_observation(const Operation& o) {
   if (o.op.type == OpType::kRead) return true;
   if (o.op.type != OpType::kCas) return false;
   return (o.ok() && !o.result.applied) || o.op.expected == o.op.value;
-}
-
-std::optional<uint32_t> required_value(const ModelOp& op) {
-  if (op.effect_unknown) return std::nullopt;
-  if (op.type == OpType::kRead) return op.result;
-  if (op.type == OpType::kCas && op.applied) return op.expected;
-  return std::nullopt;
-}
-
-bool is_blind_overwrite(const ModelOp& op) { return op.type == OpType::kWrite || op.type == OpType::kDelete; }
-
-std::optional<uint32_t> overwrite_value(const ModelOp& op) {
-  switch (op.type) {
-    case OpType::kWrite:
-      return op.value;
-    case OpType::kDelete:
-      return kAbsentId;
-    case OpType::kCas:
-      return op.value;
-    default:
-      return std::nullopt;
-  }
 }
 
 bool step(ValueTable& table, const ModelOp& op, uint32_t state, uint32_t* next) {

@@ -21,7 +21,29 @@ absl::Status for_each_line(std::string_view text, std::string_view source, const
 }
 
 absl::Status line_error(std::string_view source, uint32_t line, std::string_view message) {
-  return absl::InvalidArgumentError(internal::str_cat(source, ":", line, ": ", message));
+  return absl::InvalidArgumentError(internal::str_cat(source, ":", line, ": ", printable(message)));
+}
+
+std::string printable(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out.push_back(c);
+      continue;
+    }
+    out += "\\x";
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
+  }
+  return out;
+}
+
+std::string snippet(std::string_view line) {
+  if (line.size() <= kSnippetBytesMax) return printable(line);
+  return printable(line.substr(0, kSnippetBytesMax)) + "...";
 }
 
 std::string_view trim(std::string_view s) {

@@ -28,7 +28,16 @@ std::string str_cat(const Args&... args) {
   return out.str();
 }
 
+// "SOURCE:LINE: message", the message made printable (see printable()).
 absl::Status line_error(std::string_view source, uint32_t line, std::string_view message);
 std::string_view trim(std::string_view s);
+
+// `s` with every byte that is not printable ASCII written as \xNN, so that a
+// message quoting a binary file stays one readable line.
+std::string printable(std::string_view s);
+// The start of a line for a message: printable, at most kSnippetBytesMax
+// bytes of it, and "..." when it was cut.
+std::string snippet(std::string_view line);
+inline constexpr size_t kSnippetBytesMax = 60;
 
 }  // namespace shoal::check::internal

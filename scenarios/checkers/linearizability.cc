@@ -1,10 +1,13 @@
 #include "scenarios/checkers/linearizability.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <thread>
 
-#include "scenarios/checkers/line_reader.h"
+#include "scenarios/checkers/key_race.h"
 #include "scenarios/checkers/kv_model.h"
+#include "scenarios/checkers/line_reader.h"
 #include "scenarios/checkers/wgl_search.h"
 
 namespace shoal::check {
@@ -31,8 +34,26 @@ bool has_known_outcome(const History& history, const std::vector<size_t>& ops) {
   return false;
 }
 
-bool breaks_earlier(const History& history, const FailingWindow& a, const FailingWindow& b) {
-  return history[a.blocking_op].complete_ns < history[b.blocking_op].complete_ns;
+// The keys to search, in key order: those where something was observed (with
+// nothing observed, any order will do).
+struct KeysToSearch {
+  std::vector<std::string> names;
+  std::vector<std::vector<size_t>> ops;
+};
+
+KeysToSearch keys_to_search(const History& history) {
+  KeysToSearch keys;
+  for (auto& [key, ops] : partition_by_key(history)) {
+    if (!has_known_outcome(history, ops)) continue;
+    keys.names.push_back(key);
+    keys.ops.push_back(std::move(ops));
+  }
+  return keys;
+}
+
+unsigned thread_count(const LinearizabilityOptions& options) {
+  if (options.threads > 0) return options.threads;
+  return std::max(std::thread::hardware_concurrency(), 1u);
 }
 
 std::string key_name(const std::string& key) { return key.empty() ? "the register" : "key \"" + key + "\""; }
@@ -41,7 +62,11 @@ std::string failure_message(const History& history, const LinearizabilityResult&
   const FailingWindow& w = *r.failure;
   const Operation& blocking = history[w.blocking_op];
   std::string where = blocking.source_line > 0 ? internal::str_cat(" (line ", blocking.source_line, ")") : "";
-  std::string others = r.failing_keys.size() > 1 ? internal::str_cat("; ", r.failing_keys.size(), " keys fail") : "";
+  std::string others;
+  if (r.failing_keys.size() > 1) others = internal::str_cat("; ", r.failing_keys.size(), " keys fail: ");
+  for (size_t i = 0; r.failing_keys.size() > 1 && i < r.failing_keys.size(); ++i) {
+    others += (i > 0 ? ", " : "") + describe(Value(r.failing_keys[i]));
+  }
   std::string approximate = w.exact ? "" : "; window approximate: the budget ran out while narrowing it";
   const size_t overlapping = w.window.size() - 1;
   std::string why = overlapping == 0
@@ -115,20 +140,35 @@ LinearizabilityResult check_linearizable(const History& history, const Lineariza
   if (absl::Status s = validate_for_model(history, options.model); !s.ok()) {
     throw std::invalid_argument(std::string(s.message()));
   }
+  const KeysToSearch keys = keys_to_search(history);
+  internal::RaceResult race = internal::race_keys(
+      history, keys.ops, {options.budget, thread_count(options), options.all_keys, options.steps_before_threads});
   LinearizabilityResult result;
-  internal::SearchBudget budget(options.budget);
-  for (const auto& [key, ops] : partition_by_key(history)) {
-    if (!has_known_outcome(history, ops)) continue;  // Nothing observed: any order will do.
-    ++result.keys_checked;
-    internal::KeySearchResult r = internal::search_key(history, ops, budget);
-    if (r.verdict == Verdict::kUnknown) result.unknown_keys.push_back(key);
-    if (r.verdict != Verdict::kNotLinearizable) continue;
-    result.failing_keys.push_back(key);
-    r.failure.key = key;
-    if (!result.failure || breaks_earlier(history, r.failure, *result.failure)) result.failure = std::move(r.failure);
-    if (options.stop_at_first_failure) break;
+  result.keys_checked = keys.names.size();
+  const std::optional<size_t> first = race.first_failure;
+  // The step at which the first failure was decided, before locating its
+  // window spends more of that key's budget.
+  const uint64_t first_step = first ? race.keys[*first].search->steps() : 0;
+  if (first) {
+    internal::RacedKey& failed = race.keys[*first];
+    internal::KeySearchResult located =
+        internal::locate_failure(history, keys.ops[*first], failed.search->budget(), *failed.whole);
+    located.failure.key = keys.names[*first];
+    result.failure = std::move(located.failure);
   }
-  result.steps = budget.steps();
+  // Only what every run of the race decides is reported: the keys decided
+  // before the first failure in the race's order (see key_race.h).
+  auto counted = [&](size_t k) {
+    if (options.all_keys || !first) return true;
+    return k == *first || internal::races_before(race.keys[k].search->steps(), k, first_step, *first);
+  };
+  for (size_t k = 0; k < keys.names.size(); ++k) {
+    const std::optional<internal::SearchRun>& whole = race.keys[k].whole;
+    if (!whole || !counted(k)) continue;
+    if (whole->verdict == Verdict::kNotLinearizable) result.failing_keys.push_back(keys.names[k]);
+    if (whole->verdict == Verdict::kUnknown) result.unknown_keys.push_back(keys.names[k]);
+    result.steps += race.keys[k].search->steps();
+  }
   summarise(history, &result);
   return result;
 }

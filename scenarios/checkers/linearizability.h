@@ -19,6 +19,13 @@
 // verdict is kUnknown, never a hang. Steps and memory are deterministic; a
 // wall-time limit is not, and is meant for the command line.
 //
+// Keys are searched in parallel, and a history fails as soon as one key is
+// shown to fail: the keys that could not fail before it are cancelled. The
+// key reported is the first to fail counting each key's own search steps,
+// so the verdict and the message are the same with any number of threads
+// (key_race.h). A key that ran out of budget makes the verdict kUnknown
+// only when no key fails.
+//
 // Reductions keep the search small without changing a verdict: an
 // operation that never changes the state (a read) is linearized as soon as it
 // is legal, without branching; a search state is abandoned as soon as a
@@ -26,6 +33,9 @@
 // operations of unknown outcome with the same effect are taken in one order
 // only; and one of them that overwrites the value must be used by the next
 // operation rather than overwritten at once. (wgl_search.cc argues each.)
+// Before searching a key, a quick check looks for a read of a value that an
+// acknowledged write had certainly replaced (overwritten_reads.h); such a
+// key fails at once.
 //
 // On failure the result names a window: the first completion, in time, that
 // no order of the operations can pass (the operation there is usually the
@@ -60,22 +70,32 @@ absl::Status validate_for_model(const History& history, Model model);
 enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
 std::string_view to_string(Verdict verdict);
 
+// Limits per key, so that what one key may spend does not depend on how far
+// the others got: a key's search is the same however keys share threads.
 struct LinearizabilityBudget {
-  // Search steps (one candidate tried or one backtrack) over all keys.
+  // Search steps (one candidate tried or one backtrack) of one key.
   uint64_t steps_max = 50'000'000;
-  // Bytes of the memo table of one key.
+  // Bytes of the memo table of one key. Keys searched at the same time hold
+  // one table each.
   uint64_t memo_bytes_max = uint64_t{2} << 30;
-  // Wall time over all keys; zero means no limit.
+  // Wall time of the whole check, all keys together; zero means no limit.
   std::chrono::milliseconds time_max{0};
 };
 
 struct LinearizabilityOptions {
   Model model = Model::kKv;
   LinearizabilityBudget budget;
-  // Stop at the first key (in key order) found not linearizable. By default
-  // every key is checked and the failure reported is the one that breaks
-  // earliest in time.
-  bool stop_at_first_failure = false;
+  // Search every key to the end and name every key that fails, instead of
+  // stopping at the first failure (which decides the verdict).
+  bool all_keys = false;
+  // Threads searching keys at once; 0 means one per hardware thread. The
+  // result does not depend on it.
+  unsigned threads = 0;
+  // The search runs on the calling thread alone until the keys have taken
+  // this many steps in all (a few milliseconds' worth), and only then starts
+  // the other threads: most histories are decided sooner than a thread
+  // starts on a busy machine. (Tests set 0 to race threads from the start.)
+  uint64_t steps_before_threads = 8192;
 };
 
 // Where a non-linearizable history breaks. Operations are history indices.
@@ -102,10 +122,20 @@ struct LinearizabilityResult {
   Verdict verdict = Verdict::kLinearizable;
   bool ok = true;  // verdict == kLinearizable
   std::string message;
-  std::optional<FailingWindow> failure;   // set when kNotLinearizable
-  std::vector<std::string> failing_keys;  // keys not linearizable, in key order
-  std::vector<std::string> unknown_keys;  // keys whose search ran out of budget
-  size_t keys_checked = 0;
+  // Set when kNotLinearizable: where the first key to fail (in the order of
+  // key_race.h) breaks.
+  std::optional<FailingWindow> failure;
+  // Keys not linearizable, in key order: that first one, or with all_keys
+  // every one.
+  std::vector<std::string> failing_keys;
+  // Keys whose search ran out of budget, in key order: those that ran out
+  // before the first failure (in the race's order), or with all_keys or
+  // when no key fails, every one.
+  std::vector<std::string> unknown_keys;
+  size_t keys_checked = 0;  // keys with an operation of known outcome
+  // Search steps of the keys the verdict waited for: every key when none
+  // fails or with all_keys, else those decided before the first failure (in
+  // the race's order) and the failing key, its window included.
   uint64_t steps = 0;
 };
 

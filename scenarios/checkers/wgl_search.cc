@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -9,20 +10,25 @@
 #include "engine/core/random.h"
 #include "scenarios/checkers/kv_model.h"
 #include "scenarios/checkers/memo_table.h"
+#include "scenarios/checkers/overwritten_reads.h"
 
 namespace shoal::check::internal {
 
-SearchBudget::SearchBudget(const LinearizabilityBudget& budget)
-    : steps_max_(budget.steps_max),
-      memo_bytes_max_(budget.memo_bytes_max),
-      has_deadline_(budget.time_max.count() > 0),
-      deadline_(std::chrono::steady_clock::now() + budget.time_max) {}
+std::optional<SearchBudget::Clock::time_point> deadline_of(const LinearizabilityBudget& budget) {
+  if (budget.time_max.count() <= 0) return std::nullopt;
+  return SearchBudget::Clock::now() + budget.time_max;
+}
+
+SearchBudget::SearchBudget(const LinearizabilityBudget& budget) : SearchBudget(budget, deadline_of(budget)) {}
+
+SearchBudget::SearchBudget(const LinearizabilityBudget& budget, std::optional<Clock::time_point> deadline)
+    : steps_max_(budget.steps_max), memo_bytes_max_(budget.memo_bytes_max), deadline_(deadline) {}
 
 bool SearchBudget::spend() {
   ++steps_;
   if (steps_ > steps_max_) return false;
-  if (has_deadline_ && steps_ % kStepsPerClockRead == 0 && std::chrono::steady_clock::now() > deadline_) {
-    steps_max_ = steps_;  // Stay spent for the keys that follow.
+  if (deadline_ && steps_ % kStepsPerClockRead == 0 && Clock::now() > *deadline_) {
+    steps_max_ = steps_;  // Stay spent for the searches of this key that follow.
     return false;
   }
   return true;
@@ -32,6 +38,8 @@ namespace {
 
 constexpr uint32_t kNil = UINT32_MAX;
 constexpr uint32_t kHead = 0;
+
+}  // namespace
 
 // The search of one key. Events (invocations and completions) form a doubly
 // linked list in time order; linearizing an operation unlinks its two events
@@ -49,9 +57,17 @@ class KeySearch {
     intern_ops(horizon_ns);
     chain_twins();
     build_events();
+    linearized_.assign(words_, 0);
+    state_ = initial_state_;
+    if (reductions_.overwritten_reads) {
+      overwritten_ = overwritten_requirement({history_, ops_, model_ops_, values_, initial_state_, has_appends_});
+    }
   }
 
-  SearchRun run();
+  // Runs until decided or until the budget has counted `pause_at_steps`
+  // steps; nullopt when paused. The loop's position lives in members so that
+  // the next call goes on exactly where this one stopped.
+  std::optional<SearchRun> run(uint64_t pause_at_steps = UINT64_MAX);
 
  private:
   struct Frame {
@@ -71,9 +87,9 @@ class KeySearch {
   void unlift(uint32_t op);
   bool try_linearize(uint32_t op, bool forced);
   Observation take_observation();
-  // The progress of one requirement_unreachable() walk.
+  // The progress of one unreachable_requirement() walk.
   struct Lookahead {
-    bool unreachable = false;
+    uint32_t unreachable = kNil;  // the judged operation found unsatisfiable
     bool before_frontier = true;
     size_t pending_awaited = 0;  // judged operations invoked before the frontier, unresolved
     size_t later_awaited = 0;    // those invoked after it, unresolved
@@ -91,15 +107,17 @@ class KeySearch {
 
   bool can_make(uint32_t from, uint32_t to);
   bool satisfiable(uint32_t op);
-  bool requirement_unreachable();
+  uint32_t unreachable_requirement();
   void await(uint32_t op, Lookahead* w);
   void resolve(uint32_t op, Lookahead* w);
   uint32_t frontier() const;
   bool backtrack(uint32_t* node);
   void note_blocked(uint32_t return_node);
+  void note_fails_by(uint32_t op);
   static SearchRun out_of_budget();
   SearchRun success() const;
   SearchRun failure() const;
+  SearchRun overwritten_failure() const;
 
   const Reductions reductions_;
   const History& history_;
@@ -115,7 +133,7 @@ class KeySearch {
   // For an operation of unknown outcome, the one before it (by invocation)
   // that has exactly the same effect, or kNil; see chain_twins().
   std::vector<uint32_t> prev_twin_;
-  // Scratch space of requirement_unreachable().
+  // Scratch space of unreachable_requirement().
   std::vector<uint8_t> awaited_;
   std::vector<uint32_t> overwrites_, appends_, awaiting_;
   // Scratch space of can_make(): where pending appends occur in the target,
@@ -134,6 +152,13 @@ class KeySearch {
   // value the next operation must use (see try_linearize).
   bool must_use_ = false;
   std::vector<Frame> stack_;
+  // Where the search loop stands: the event to try next, and whether the
+  // search state is new (observations and pruning come first then).
+  uint32_t node_ = kNil;
+  bool fresh_ = true;
+  // An operation whose requirement no order meets (overwritten_reads.h), or
+  // kNil.
+  uint32_t overwritten_ = kNil;
 
   // Each event's position in time order.
   std::vector<uint32_t> rank_;
@@ -144,12 +169,17 @@ class KeySearch {
   uint32_t blocker_ = kNil;
   uint32_t blocker_rank_ = 0;
   std::vector<uint32_t> blocked_candidates_;
+  int64_t fails_by_ns_ = std::numeric_limits<int64_t>::min();
 };
+
+namespace {
 
 uint32_t call_node(uint32_t op) { return 2 * op + 1; }
 uint32_t return_node(uint32_t op) { return 2 * op + 2; }
 uint32_t node_op(uint32_t node) { return (node - 1) / 2; }
 bool is_return(uint32_t node) { return node % 2 == 0; }
+
+}  // namespace
 
 // Beyond the horizon a read observes nothing the search must explain, and
 // neither does any other observation, so they are left out.
@@ -352,18 +382,19 @@ bool KeySearch::satisfiable(uint32_t op) {
 // some of the operations invoked before that completion. The value it finds
 // is therefore the current state or the value of an overwrite among those,
 // followed by appends among those. If that cannot give the value it needs,
-// no order from this state is legal, and the whole subtree is skipped.
+// no order from this state is legal, and the whole subtree is skipped; the
+// operation is returned (kNil when every judged one can still be satisfied).
 //
 // Judged are every such operation pending now (invoked before the frontier)
 // and the next kLookaheadRequirementsMax invoked after it, within
 // kLookaheadEventsMax events: the next read is often what rules out an order
 // of appends made before it.
-bool KeySearch::requirement_unreachable() {
+uint32_t KeySearch::unreachable_requirement() {
   overwrites_.clear();
   appends_.clear();
   awaiting_.clear();
   Lookahead w;
-  for (uint32_t n = next_[kHead]; n != kNil && !w.unreachable && w.keep_walking(); n = next_[n], ++w.walked) {
+  for (uint32_t n = next_[kHead]; n != kNil && w.unreachable == kNil && w.keep_walking(); n = next_[n], ++w.walked) {
     const uint32_t op = node_op(n);
     if (is_return(n)) {
       w.before_frontier = false;
@@ -388,7 +419,7 @@ void KeySearch::await(uint32_t op, Lookahead* w) {
 void KeySearch::resolve(uint32_t op, Lookahead* w) {
   --(awaited_[op] == kAwaitedPending ? w->pending_awaited : w->later_awaited);
   awaited_[op] = kNotAwaited;
-  w->unreachable = !satisfiable(op);
+  if (!satisfiable(op)) w->unreachable = op;
 }
 
 // Undoes linearizations up to and including the latest choice that has
@@ -418,6 +449,7 @@ bool KeySearch::backtrack(uint32_t* node) {
 // pass; pruning abandons some orders early, so it is a lower bound, used as
 // the window only when the budget does not allow narrowing it exactly.
 void KeySearch::note_blocked(uint32_t return_node) {
+  note_fails_by(node_op(return_node));
   const uint32_t rank = rank_[return_node];
   if (blocker_ != kNil && (rank < blocker_rank_ || (rank == blocker_rank_ && stack_.size() <= best_prefix_.size()))) {
     return;
@@ -433,42 +465,49 @@ void KeySearch::note_blocked(uint32_t return_node) {
   }
 }
 
-SearchRun KeySearch::run() {
-  linearized_.assign(words_, 0);
-  state_ = initial_state_;
-  uint32_t node = kNil;
-  bool fresh = true;  // A new search state: observations first.
+// Every order abandoned so far fails at the latest by the completion of `op`:
+// it was blocked there, or pruned because `op` could not be satisfied. When
+// the search fails, each of its orders was abandoned so, and they only ever
+// needed operations of known outcome completing by the latest such time; so
+// the history as it stood then is not linearizable either (see SearchRun).
+void KeySearch::note_fails_by(uint32_t op) { fails_by_ns_ = std::max(fails_by_ns_, history_[ops_[op]].complete_ns); }
+
+std::optional<SearchRun> KeySearch::run(uint64_t pause_at_steps) {
   while (next_[kHead] != kNil) {
+    if (budget_.steps() >= pause_at_steps) return std::nullopt;
     const bool memory_ok =
         budget_.steps() % kStepsPerMemoryCheck != 0 || budget_.memory_ok(memo_.bytes() + values_.bytes());
     if (!budget_.spend() || !memory_ok) return out_of_budget();
-    if (fresh) {
+    if (overwritten_ != kNil) return overwritten_failure();
+    if (fresh_) {
       // Completions of unknown outcome come last: once one is first, every
       // operation with a known outcome has been linearized.
       const uint32_t f = frontier();
       if (f == kNil || model_ops_[node_op(f)].effect_unknown) return success();
       const Observation o = reductions_.eager_observations ? take_observation() : Observation::kNone;
       if (o == Observation::kTaken) continue;
-      fresh = false;
-      node = next_[kHead];
-      if (o == Observation::kStateFailedBefore && !backtrack(&node)) return failure();
-      if (o == Observation::kNone && reductions_.lookahead && requirement_unreachable()) {
+      fresh_ = false;
+      node_ = next_[kHead];
+      if (o == Observation::kStateFailedBefore && !backtrack(&node_)) return failure();
+      const uint32_t unreachable = o == Observation::kNone && reductions_.lookahead ? unreachable_requirement() : kNil;
+      if (unreachable != kNil) {
         note_blocked(f);
-        if (!backtrack(&node)) return failure();
+        note_fails_by(unreachable);
+        if (!backtrack(&node_)) return failure();
       }
       continue;
     }
-    assert(node != kNil);
-    if (!is_return(node)) {
-      fresh = try_linearize(node_op(node), false);
-      if (!fresh) node = next_[node];
+    assert(node_ != kNil);
+    if (!is_return(node_)) {
+      fresh_ = try_linearize(node_op(node_), false);
+      if (!fresh_) node_ = next_[node_];
       continue;
     }
     // Completions of unknown outcome come last: reaching one means every
     // operation with a known outcome has been linearized.
-    if (model_ops_[node_op(node)].effect_unknown) return success();
-    note_blocked(node);
-    if (!backtrack(&node)) return failure();
+    if (model_ops_[node_op(node_)].effect_unknown) return success();
+    note_blocked(node_);
+    if (!backtrack(&node_)) return failure();
   }
   return success();
 }
@@ -505,15 +544,42 @@ SearchRun KeySearch::failure() const {
   w.state_after_prefix = values_.value(best_state_);
   w.key_operations = ops_.size();
   w.exact = false;
+  r.breaks_from_ns = blocking.complete_ns;
+  r.fails_by_ns = fails_by_ns_;
   return r;
 }
 
-}  // namespace
+// A failure proved before searching: the window is the operation alone, with
+// no prefix, until search_key narrows it down.
+SearchRun KeySearch::overwritten_failure() const {
+  SearchRun r;
+  r.verdict = Verdict::kNotLinearizable;
+  FailingWindow& w = r.furthest;
+  w.blocking_op = ops_[overwritten_];
+  w.window.push_back(w.blocking_op);
+  w.state_after_prefix = values_.value(initial_state_);
+  w.key_operations = ops_.size();
+  w.exact = false;
+  r.fails_by_ns = history_[w.blocking_op].complete_ns;
+  return r;
+}
 
 SearchRun run_search(const History& history, const std::vector<size_t>& ops, SearchBudget& budget, int64_t horizon_ns,
                      const Reductions& reductions) {
   KeySearch search(history, ops, budget, horizon_ns, reductions);
-  return search.run();
+  return *search.run();
+}
+
+SlicedSearch::SlicedSearch(const History& history, const std::vector<size_t>& ops, SearchBudget budget)
+    : budget_(budget), search_(std::make_unique<KeySearch>(history, ops, budget_, kOpenEnd_ns, Reductions{})) {}
+
+SlicedSearch::~SlicedSearch() = default;
+
+const std::optional<SearchRun>& SlicedSearch::advance(uint64_t pause_at_steps) {
+  if (run_) return run_;
+  run_ = search_->run(pause_at_steps);
+  if (run_) search_.reset();
+  return run_;
 }
 
 }  // namespace shoal::check::internal

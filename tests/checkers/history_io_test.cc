@@ -55,6 +55,20 @@ TEST(History, IntervalsAreClosed) {
   EXPECT_FALSE(h[a].precedes(h[b]));  // completes at the instant b begins: they overlap
 }
 
+TEST(History, OfKeyKeepsThatKeysOperationsInOrderAndTheInitialValue) {
+  History h;
+  h.set_initial_value(std::string());
+  h.invoke(1, 10, Op::write("a", "1"));
+  h.invoke(2, 20, Op::write("b", "2"));
+  h.invoke(3, 30, Op::read("a"));
+  const History a = h.of_key("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0], h[0]);
+  EXPECT_EQ(a[1], h[2]);
+  EXPECT_EQ(a.initial_value(), Value(""));
+  EXPECT_TRUE(h.of_key("c").empty());
+}
+
 TEST(History, MisuseOfCompleteThrows) {
   History h;
   const size_t i = h.invoke(1, 100, Op::read("k"));
@@ -194,6 +208,66 @@ TEST(HistoryFile, AMissingFileIsNamed) {
   absl::StatusOr<History> h = read_history_file("/nonexistent/history.jsonl", HistoryFormat::kShoal);
   ASSERT_FALSE(h.ok());
   EXPECT_NE(std::string(h.status().message()).find("/nonexistent/history.jsonl"), std::string::npos);
+}
+
+// --- input that holds no operation ---
+
+constexpr HistoryFormat kAllFormats[] = {HistoryFormat::kShoal, HistoryFormat::kJepsenLog, HistoryFormat::kJepsenEdn};
+
+TEST(HistoryInput, AnEmptyOrBlankTextIsAnEmptyHistoryInEveryFormat) {
+  for (HistoryFormat format : kAllFormats) {
+    for (const char* text : {"", "\n", "  \n\t\r\n"}) {
+      absl::StatusOr<History> h = parse_history(text, format, "e.txt");
+      ASSERT_FALSE(h.ok()) << to_string(format);
+      EXPECT_EQ(h.status().code(), absl::StatusCode::kFailedPrecondition) << h.status();
+      EXPECT_EQ(std::string(h.status().message()), "e.txt: empty history: nothing to check");
+    }
+  }
+}
+
+TEST(HistoryInput, WellFormedLinesWithoutAnOperationAreAnEmptyHistory) {
+  const std::pair<HistoryFormat, std::string> cases[] = {
+      {HistoryFormat::kShoal, "{\"shoal_history\":1,\"initial\":null}\n"},
+      {HistoryFormat::kJepsenLog, "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n"},
+      {HistoryFormat::kJepsenEdn, "{:process :nemesis, :type :info, :f :start, :value nil}\n"},
+  };
+  for (const auto& [format, text] : cases) {
+    absl::StatusOr<History> h = parse_history(text, format, "n.txt");
+    ASSERT_FALSE(h.ok()) << to_string(format);
+    EXPECT_EQ(h.status().code(), absl::StatusCode::kFailedPrecondition) << h.status();
+    EXPECT_NE(h.status().message().find("empty history"), std::string::npos) << h.status();
+  }
+}
+
+TEST(HistoryInput, ALogWithNoEventLineIsBadInputNamingItsFirstLine) {
+  absl::StatusOr<History> h = parse_history("Running test\nsetting up\n", HistoryFormat::kJepsenLog, "x.log");
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument) << h.status();
+  const std::string message(h.status().message());
+  EXPECT_EQ(message.rfind("x.log: no line", 0), 0u) << message;
+  EXPECT_NE(message.find("Running test"), std::string::npos) << message;
+}
+
+TEST(HistoryInput, ErrorsShowControlBytesEscapedOnOneLine) {
+  const char bytes[] = "\x7f" "ELF\x02\x01\x00\x00\x1b[0m\xff\r\n\x01";
+  const std::string binary(bytes, sizeof(bytes) - 1);
+  for (HistoryFormat format : kAllFormats) {
+    absl::StatusOr<History> h = parse_history(binary, format, "b.bin");
+    ASSERT_FALSE(h.ok()) << to_string(format);
+    EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument) << h.status();
+    for (char c : h.status().message()) {
+      EXPECT_FALSE(c == '\n' || c == '\r' || c == '\0' || c == '\x1b') << to_string(format) << ": " << h.status();
+    }
+  }
+}
+
+// Whatever the bytes, a parse gives an error or at least one operation.
+RC_GTEST_PROP(HistoryInput, AnyBytesGiveAnErrorOrOperations, (const std::string& bytes, uint8_t format_index)) {
+  const HistoryFormat format = kAllFormats[format_index % 3];
+  absl::StatusOr<History> h = parse_history(bytes, format, "any");
+  // (Computed first: RC_ASSERT's capture of `||` would not short-circuit.)
+  const bool refused_or_has_operations = !h.ok() || !h->empty();
+  RC_ASSERT(refused_or_has_operations);
 }
 
 }  // namespace

@@ -190,15 +190,28 @@ int64_t first_failing_completion(const History& h) {
   return kOpenEnd_ns;
 }
 
+// The keys whose operations alone are not linearizable, in key order.
+std::vector<std::string> failing_keys(const History& h) {
+  std::vector<std::string> failing;
+  for (const std::string& key : h.keys()) {
+    if (!Reference(h.of_key(key)).linearizable()) failing.push_back(key);
+  }
+  return failing;
+}
+
 void check_against_reference(const History& h) {
   const bool expected = Reference(h).linearizable();
+  LinearizabilityOptions all_keys = options_kv();
+  all_keys.all_keys = true;
   LinearizabilityResult r = check_linearizable(h, options_kv());
   RC_ASSERT(r.verdict == (expected ? Verdict::kLinearizable : Verdict::kNotLinearizable));
+  RC_ASSERT(check_linearizable(h, all_keys).failing_keys == failing_keys(h));
   if (expected) return;
-  // The window is exactly where the history breaks, after a prefix that is
-  // itself a linearizable history.
+  // The window is exactly where the key reported breaks, after a prefix that
+  // is itself a linearizable history.
   RC_ASSERT(r.failure->exact);
-  RC_ASSERT(h[r.failure->blocking_op].complete_ns == first_failing_completion(h));
+  const History key_history = h.of_key(r.failure->key);
+  RC_ASSERT(h[r.failure->blocking_op].complete_ns == first_failing_completion(key_history));
   History prefix;
   prefix.set_initial_value(h.initial_value());
   for (size_t i : r.failure->prefix) prefix.add(h[i]);

@@ -113,14 +113,59 @@ TEST(LinearizabilityWindow, NamesTheStaleReadAndThePrefixBeforeIt) {
   EXPECT_EQ(r.failing_keys, std::vector<std::string>{"k"});
 }
 
-TEST(LinearizabilityWindow, ReportsTheKeyThatBreaksEarliest) {
+// Writes and reads of `key` that the search places one by one, then two
+// overlapping writes whose values two later reads see in both orders: no
+// check before the search proves that, so the key fails after some steps.
+void key_failing_late(const std::string& key, History& h) {
+  for (int64_t i = 0; i < 5; ++i) {
+    done(h, 1, 20 * i, 20 * i + 5, Op::write(key, std::to_string(i)));
+    done(h, 1, 20 * i + 10, 20 * i + 15, Op::read(key), Outcome::kOk, saw(std::to_string(i)));
+  }
+  done(h, 1, 100, 120, Op::write(key, "x"));
+  done(h, 2, 110, 130, Op::write(key, "y"));
+  done(h, 1, 140, 150, Op::read(key), Outcome::kOk, saw("y"));
+  done(h, 1, 160, 170, Op::read(key), Outcome::kOk, saw("x"));
+}
+
+// Keys race in search steps: the key reported is the first to fail counting
+// each key's own steps, not the first in key order or in time.
+TEST(LinearizabilityKeys, ReportsTheFirstKeyToFailInSearchSteps) {
   History h;
-  done(h, 1, 100, 110, Op::read("a"), Outcome::kOk, saw("never"));
-  done(h, 2, 10, 20, Op::read("b"), Outcome::kOk, saw("never"));
+  key_failing_late("a", h);
+  // Key "b" fails at its first step, later in time.
+  const size_t b = done(h, 3, 200, 210, Op::read("b"), Outcome::kOk, saw("never"));
   LinearizabilityResult r = check_linearizable(h, kv());
   ASSERT_TRUE(r.failure.has_value());
   EXPECT_EQ(r.failure->key, "b");
-  EXPECT_EQ(r.failing_keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.failure->blocking_op, b);
+  EXPECT_EQ(r.failing_keys, std::vector<std::string>{"b"});
+  EXPECT_EQ(r.message.find("keys fail"), std::string::npos) << r.message;
+}
+
+TEST(LinearizabilityKeys, KeysFailingAtTheSameStepGoByKeyOrder) {
+  History h;
+  const size_t a = done(h, 1, 100, 110, Op::read("a"), Outcome::kOk, saw("never"));
+  done(h, 2, 10, 20, Op::read("b"), Outcome::kOk, saw("never"));
+  LinearizabilityResult r = check_linearizable(h, kv());
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->key, "a");
+  EXPECT_EQ(r.failure->blocking_op, a);
+}
+
+TEST(LinearizabilityKeys, AllKeysNamesEveryFailingKeyAndReportsTheSameWindow) {
+  History h;
+  key_failing_late("a", h);
+  done(h, 3, 200, 210, Op::read("b"), Outcome::kOk, saw("never"));
+  done(h, 4, 0, 10, Op::write("c", "fine"));
+  LinearizabilityOptions o = kv();
+  o.all_keys = true;
+  LinearizabilityResult all = check_linearizable(h, o);
+  LinearizabilityResult first = check_linearizable(h, kv());
+  EXPECT_EQ(all.failing_keys, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(all.failure.has_value());
+  EXPECT_EQ(all.failure->key, "b");
+  EXPECT_EQ(all.failure->blocking_op, first.failure->blocking_op);
+  EXPECT_NE(all.message.find("2 keys fail: \"a\", \"b\""), std::string::npos) << all.message;
 }
 
 TEST(LinearizabilityModel, TheCasRegisterHasOneRegisterAndNoAppends) {
@@ -154,6 +199,26 @@ TEST(LinearizabilityBudget, RunningOutOfStepsIsAnExplicitUnknown) {
   EXPECT_EQ(r.message.rfind("unknown:", 0), 0u) << r.message;
   o.budget = LinearizabilityBudget{};
   EXPECT_EQ(check_linearizable(etcd_002(), o).verdict, Verdict::kLinearizable);
+}
+
+// The budget is per key, and a key out of budget leaves the verdict unknown
+// only while no other key is shown to fail.
+TEST(LinearizabilityBudget, AKeyShownToFailOutweighsAKeyOutOfBudget) {
+  History h = etcd_002();
+  LinearizabilityOptions o;
+  o.budget.steps_max = 1000;
+  LinearizabilityResult unknown = check_linearizable(h, o);
+  EXPECT_EQ(unknown.verdict, Verdict::kUnknown);
+  const size_t bad = done(h, 99, 0, 1, Op::read("z"), Outcome::kOk, saw("never"));
+  LinearizabilityResult failed = check_linearizable(h, o);
+  EXPECT_EQ(failed.verdict, Verdict::kNotLinearizable) << failed.message;
+  ASSERT_TRUE(failed.failure.has_value());
+  EXPECT_EQ(failed.failure->blocking_op, bad);
+  EXPECT_TRUE(failed.unknown_keys.empty());
+  o.all_keys = true;
+  LinearizabilityResult all = check_linearizable(h, o);
+  EXPECT_EQ(all.verdict, Verdict::kNotLinearizable);
+  EXPECT_EQ(all.unknown_keys, std::vector<std::string>{""});
 }
 
 TEST(LinearizabilityBudget, RunningOutOfMemoIsAnExplicitUnknown) {

@@ -56,11 +56,12 @@ internal::KeySearchResult search(const History& h, const internal::Reductions& r
 }
 
 RC_GTEST_PROP(SearchReductions, NeverChangeTheVerdictOrTheWindow,
-              (uint64_t seed, bool observations, bool lookahead, bool twins, bool must_use)) {
+              (uint64_t seed, bool observations, bool lookahead, bool twins, bool must_use, bool overwritten)) {
   Rng rng(seed);
   const History h = mutated(rng);
-  const internal::KeySearchResult plain = search(h, internal::Reductions{false, false, false, false});
-  const internal::KeySearchResult reduced = search(h, internal::Reductions{observations, lookahead, twins, must_use});
+  const internal::KeySearchResult plain = search(h, internal::Reductions{false, false, false, false, false});
+  const internal::KeySearchResult reduced =
+      search(h, internal::Reductions{observations, lookahead, twins, must_use, overwritten});
   RC_SUCCEED_IF(plain.verdict == Verdict::kUnknown || reduced.verdict == Verdict::kUnknown);
   RC_ASSERT(plain.verdict == reduced.verdict);
   if (plain.verdict != Verdict::kNotLinearizable) return;

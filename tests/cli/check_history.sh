@@ -6,17 +6,8 @@
 # Usage: bash tests/cli/check_history.sh path/to/shoal   (from the repo root)
 set -uo pipefail
 shoal=${1:?usage: check_history.sh path/to/shoal}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect() {
-  local want=$1; shift
-  "$shoal" "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "shoal $* exited $got, wanted $want; out: $(cat "$tmp/out") err: $(cat "$tmp/err")"
-}
-contains() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(cat "$1")"; }
+# shellcheck source=tests/cli/check_helpers.bash
+source "$(dirname "$0")/check_helpers.bash"
 
 # p1 writes v1 after p2's v0 was acknowledged, then reads v0 back 10ns later.
 cat >"$tmp/h.jsonl" <<'JSON'
@@ -53,5 +44,4 @@ expect 1 check convergence "$tmp/r1.json" "$tmp/r2.json" "$tmp/r3.json"
 contains "$tmp/out" 'disagree on key "b"'
 expect 2 check convergence "$tmp/r1.json" "$tmp/missing.json"
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "check_history: all passed"
+finish check_history
