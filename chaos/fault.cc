@@ -6,7 +6,7 @@
 namespace shoal::chaos {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char*>, 23> kNames{{
+constexpr std::array<std::pair<FaultKind, const char*>, 27> kNames{{
     {FaultKind::kPartitionHalves, "partition-halves"},
     {FaultKind::kIsolateLeader, "isolate-leader"},
     {FaultKind::kBridge, "bridge"},
@@ -30,6 +30,10 @@ constexpr std::array<std::pair<FaultKind, const char*>, 23> kNames{{
     {FaultKind::kClockJump, "clock-jump"},
     {FaultKind::kClockDrift, "clock-drift"},
     {FaultKind::kWipeDisk, "wipe-disk"},
+    {FaultKind::kLeaderMinority, "leader-minority"},
+    {FaultKind::kLeaderFlap, "leader-flap"},
+    {FaultKind::kClockDriftEdge, "clock-drift-edge"},
+    {FaultKind::kLeaseEdge, "lease-edge"},
 }};
 
 }  // namespace

@@ -51,6 +51,20 @@ enum class FaultKind : uint8_t {
   // an operator does after a disk dies); it restarts empty after the length
   // and must earn its vote back (engine/raft/raft.h, "Lost state").
   kWipeDisk,
+  // Leader churn with divergent logs (the situations of Raft's Figure 8):
+  kLeaderMinority,  // the leader and one follower cut off from the rest: its
+                    // new entries reach a minority while the rest elect another
+  kLeaderFlap,      // for the length, each new leader is cut off (but for one
+                    // follower) moments after it wins, so leaders of several
+                    // terms hold entries at the same indices that few others have
+  // Clocks at the edge of the drift bound: the leader's runs slow and every
+  // other clock fast, each by just under clock_drift_max, for the length —
+  // the most a lease may have to allow for.
+  kClockDriftEdge,
+  // Both at once: clocks at the edge of the bound and the leader cut off
+  // from the other nodes (its clients still reach it), so it serves lease
+  // reads for as long as its lease lets it while the rest elect a new leader.
+  kLeaseEdge,
 };
 
 const char* kind_name(FaultKind kind);

@@ -338,15 +338,114 @@ void Nemesis::apply(const Fault& f) {
     case FaultKind::kClockDrift: {
       const NodeId x = pick.pick(nodes_);
       const double d = limits_.clock_drift_max * 0.9 * (2 * pick.real01() - 1);
-      drift_[x] = d;
-      sim_.set_clock(x, {sim_.clock_offset(x), d});
-      window(f, absl::StrCat("n", x, " drift ", d), [this, x] {
-        drift_.erase(x);
-        sim_.set_clock(x, {sim_.clock_offset(x), 0});
-      });
+      set_drift(x, d);
+      window(f, absl::StrCat("n", x, " drift ", d), [this, x] { clear_drift(x); });
+      break;
+    }
+    case FaultKind::kClockDriftEdge:
+    case FaultKind::kLeaseEdge: {
+      // Just inside the bound (the engine is promised no more), leader slow,
+      // everyone else fast: the widest gap between its lease and the voters'
+      // promise to ignore candidates.
+      const double edge = limits_.clock_drift_max * 0.999;
+      const NodeId l = leader_or(pick);
+      for (NodeId x : nodes_) set_drift(x, x == l ? -edge : edge);
+      std::vector<Link> links;
+      if (f.kind == FaultKind::kLeaseEdge) {
+        // The other nodes go, and so do half the clients: those time out,
+        // find the new leader and write there, while the rest keep reading
+        // from the old one for as long as its lease lets it.
+        std::vector<NodeId> rest;
+        for (NodeId x : nodes_) {
+          if (x != l) rest.push_back(x);
+        }
+        for (NodeId c : sim_.process_ids()) {
+          if (is_client_id(c) && pick.chance(0.5)) rest.push_back(c);
+        }
+        links = cuts_between({{l}, rest});
+        cut_links(links);
+      }
+      window(f, absl::StrCat("n", l, " slow, the rest fast, by ", edge, links.empty() ? "" : "; n", l, " cut off"),
+             [this, links] {
+               for (NodeId x : nodes_) clear_drift(x);
+               heal_links(links);
+             });
+      break;
+    }
+    case FaultKind::kLeaderMinority: {
+      const NodeId l = leader_or(pick);
+      std::vector<NodeId> rest;
+      NodeId buddy = kNoNode;
+      for (NodeId x : shuffled(pick)) {
+        if (x == l) continue;
+        if (buddy == kNoNode) buddy = x; else rest.push_back(x);
+      }
+      std::vector<std::vector<NodeId>> groups{{l}, rest};
+      if (buddy != kNoNode) groups[0].push_back(buddy);
+      const auto links = cuts_between(groups);
+      cut_links(links);
+      window(f, group_list(groups), [this, links] { heal_links(links); });
+      break;
+    }
+    case FaultKind::kLeaderFlap: {
+      window(f, "each new leader cut off moments after it wins", nullptr);
+      flap_leaders(sim_.now() + f.length, f.salt, 0);
       break;
     }
   }
+}
+
+void Nemesis::set_drift(NodeId node, double drift) {
+  drift_[node] = drift;
+  sim_.set_clock(node, {sim_.clock_offset(node), drift});
+}
+
+void Nemesis::clear_drift(NodeId node) {
+  drift_.erase(node);
+  sim_.set_clock(node, {sim_.clock_offset(node), 0});
+}
+
+void Nemesis::flap_leaders(TimePoint until, uint64_t salt, uint64_t step) {
+  if (stopped_ || sim_.now() >= until) return;
+  Rng pick(hash_combine(salt, step));
+  const NodeId l = leader_();
+  Duration next = milliseconds(1);
+  if (l != kNoNode && l != flapped_) {
+    // A leader that just won loses the cluster a moment after it may have
+    // appended (its no-op, a client's write, an old entry sent on): either
+    // it is cut off but for one follower, or it crashes and comes back.
+    flapped_ = l;
+    const Duration delay = pick.range(Duration(0), milliseconds(15));
+    const Duration hold = pick.range(milliseconds(100), milliseconds(600));
+    if (pick.chance(0.5)) {
+      sim_.after(delay, "nemesis leader-flap crash", [this, l, hold] {
+        if (stopped_) return;
+        take_down(l);
+        sim_.after(hold, "nemesis leader-flap restart", [this, l] {
+          if (!stopped_) bring_up(l);
+        });
+      });
+    } else {
+      std::vector<NodeId> rest;
+      NodeId buddy = kNoNode;
+      for (NodeId x : shuffled(pick)) {
+        if (x == l) continue;
+        if (buddy == kNoNode && pick.chance(0.5)) buddy = x; else rest.push_back(x);
+      }
+      std::vector<std::vector<NodeId>> groups{{l}, rest};
+      if (buddy != kNoNode) groups[0].push_back(buddy);
+      const auto links = cuts_between(groups);
+      sim_.after(delay, "nemesis leader-flap cut", [this, links, hold] {
+        if (stopped_) return;
+        cut_links(links);
+        sim_.after(hold, "nemesis leader-flap heal", [this, links] {
+          if (!stopped_) heal_links(links);
+        });
+      });
+    }
+    next = delay + milliseconds(1);
+  }
+  sim_.after(next, "nemesis leader-flap watch", [this, until, salt, step] { flap_leaders(until, salt, step + 1); });
 }
 
 void Nemesis::stop() {

@@ -67,10 +67,15 @@ class Nemesis {
   void bring_up(NodeId node);
   void refresh_links();
   void corrupt_at_rest(NodeId node, Rng& pick, std::string* detail);
+  // leader-flap: watches for new leaders until `until` and cuts each off.
+  void flap_leaders(TimePoint until, uint64_t salt, uint64_t term_seen);
+  void set_drift(NodeId node, double drift);
+  void clear_drift(NodeId node);
 
   sim::Simulation& sim_;
   std::vector<NodeId> nodes_;
   std::function<NodeId()> leader_;
+  NodeId flapped_ = kNoNode;  // leader-flap: the leader it last cut off
   NemesisLimits limits_;
   sim::LinkConfig base_link_;
   bool stopped_ = false;

@@ -68,7 +68,8 @@ class ClientProcess final : public sim::Process {
 
   check::Op choose() {
     const TimePoint now = run_.sim_.now();
-    const bool reads_only = run_.phase_at(now) == KvRun::Phase::kReadTail;
+    const bool reads_only = run_.phase_at(now) == KvRun::Phase::kReadTail ||
+                            index_ + run_.config_.read_only_clients >= static_cast<uint32_t>(run_.config_.clients);
     const OperationMix& m = run_.rate_at(now).mix ? *run_.rate_at(now).mix : run_.config_.mix;
     const uint64_t k = choices_.below(run_.config_.keys);
     const std::string key = key_name("k", k), akey = key_name("a", k);
@@ -171,6 +172,7 @@ class KvRun::Observer final : public RaftObserver {
   void on_restore(const RaftNode& n, uint64_t index, uint64_t term) override {
     run_.invariants_.on_restore(n, index, term);
   }
+  void on_lease_read(const RaftNode& n) override { run_.invariants_.on_lease_read(n); }
 
   void down(NodeId id) { role(id, "down", 0); }
 
@@ -219,6 +221,9 @@ void validate(const KvRunConfig& c) {
   if (c.nodes < 1) refuse("needs at least 1 node");
   if (c.clients < 1) refuse("needs at least 1 client: a run without operations judges nothing");
   if (c.keys < 1) refuse("needs at least 1 key");
+  if (c.read_only_clients < 0 || c.read_only_clients >= c.clients) {
+    refuse("read_only_clients must leave at least one client that writes");
+  }
   if (c.mix.total() == 0) refuse("the operation mix is empty: a run without operations judges nothing");
   if (c.liveness_bound <= Duration(0)) refuse("the liveness bound must be positive");
   if (c.quiet < c.liveness_bound) {

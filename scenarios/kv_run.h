@@ -87,6 +87,10 @@ struct KvRunConfig {
   Duration quiet = seconds(5);      // faults healed, workload still on; REQUIRES >= liveness_bound
   Duration idle = seconds(1);       // then nothing is sent; then the read tail (liveness_bound long)
   int clients = 3;
+  // The last `read_only_clients` clients only read, at their read level: a
+  // reader is never stuck behind a write of its own, so it keeps asking
+  // whatever node it talks to (a deposed leader, say) while writers move on.
+  int read_only_clients = 0;
   int keys = 3;
   OperationMix mix;
   std::vector<RatePhase> rate = std::vector<RatePhase>(1);  // sorted by `from`; the first from 0

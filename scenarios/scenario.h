@@ -171,6 +171,7 @@ Scenario health_basic_scenario();
 std::vector<Scenario> kv_scenarios();
 std::vector<Scenario> replication_scenarios();
 std::vector<Scenario> read_level_scenarios();
+std::vector<Scenario> membership_scenarios();
 std::vector<Scenario> spec_scenarios();
 
 }  // namespace shoal::scenarios

@@ -32,7 +32,7 @@ constexpr Field kFields[] = {
     {"duration", FieldType::kDuration},        {"quiet", FieldType::kDuration},
     {"liveness_bound", FieldType::kDuration},  {"idle", FieldType::kDuration},
     {"workload.clients", FieldType::kInt},
-    {"workload.keys", FieldType::kInt},        {"workload.mix.read", FieldType::kInt},
+    {"workload.keys", FieldType::kInt},        {"workload.read_only_clients", FieldType::kInt},        {"workload.mix.read", FieldType::kInt},
     {"workload.mix.read_appends", FieldType::kInt}, {"workload.mix.put", FieldType::kInt},
     {"workload.mix.cas", FieldType::kInt},     {"workload.mix.append", FieldType::kInt},
     {"workload.mix.delete", FieldType::kInt},  {"workload.think", FieldType::kList},
@@ -164,6 +164,9 @@ absl::Status parse_workload(const json::object* o, const std::string& where, Sce
   int64_t clients = s->clients, keys = s->keys;
   SHOAL_RETURN_IF_ERROR(r.integer("clients", 1, 256, &clients));
   SHOAL_RETURN_IF_ERROR(r.integer("keys", 1, 10000, &keys));
+  int64_t read_only = s->read_only_clients;
+  SHOAL_RETURN_IF_ERROR(r.integer("read_only_clients", 0, 255, &read_only));
+  s->read_only_clients = static_cast<int>(read_only);
   s->clients = static_cast<int>(clients);
   s->keys = static_cast<int>(keys);
   absl::Status st;
@@ -391,6 +394,7 @@ ScenarioResult run_spec(const ScenarioSpec& spec, const ScenarioOptions& o) {
   c.idle = spec.idle;
   c.clients = spec.clients;
   c.keys = spec.keys;
+  c.read_only_clients = spec.read_only_clients;
   c.mix = spec.mix;
   c.rate = spec.rate;
   c.write_levels = spec.write_levels;

@@ -52,6 +52,7 @@ struct ScenarioSpec {
   Duration liveness_bound = seconds(5);
   int clients = 3;
   int keys = 3;
+  int read_only_clients = 0;
   OperationMix mix;
   std::vector<RatePhase> rate = std::vector<RatePhase>(1);
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};

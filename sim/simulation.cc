@@ -48,6 +48,13 @@ void Simulation::guarded(Fn&& fn) {
   } catch (const AssertionFailure& failure) {
     options_.guard->assertion(failure, stats_.events, now_);
     stopped_ = true;
+  } catch (const std::exception& e) {
+    // An exception that escapes engine code (std::map::at on a missing key,
+    // say) would end the process in real mode: it is a crash of the same
+    // class as a failed assertion, and the run stops there with its verdict.
+    const std::string what = std::string("uncaught exception: ") + e.what();
+    options_.guard->assertion(AssertionFailure(what.c_str(), "(no file: an exception)", 0), stats_.events, now_);
+    stopped_ = true;
   }
 }
 

@@ -70,8 +70,17 @@ void RaftInvariants::on_commit(const RaftNode& node) {
     violation("replica " + std::to_string(node.id()) + " commit index went back from " +
               std::to_string(c) + " to " + std::to_string(node.commit_index()));
   }
+  const uint64_t before = c;
   c = node.commit_index();
   check_positions(node);
+  if (node.is_leader() && c > before && c >= node.log().first_index()) {
+    auto t = node.log().term(c);
+    if (t.ok() && *t != node.term()) {
+      violation("leader " + std::to_string(node.id()) + " of term " + std::to_string(node.term()) +
+                " committed index " + std::to_string(c) + ", an entry of term " + std::to_string(*t) +
+                ": a leader commits only entries of its own term by counting replicas");
+    }
+  }
   note_committed(node.commit_index(), node.term());
 }
 
@@ -123,6 +132,14 @@ void RaftInvariants::on_restore(const RaftNode& node, uint64_t index, uint64_t t
               std::to_string(index) + " of term " + std::to_string(term) + ", applied term was " +
               std::to_string(it->second.term));
   }
+}
+
+void RaftInvariants::on_lease_read(const RaftNode& node) {
+  auto newer = leaders_.upper_bound(node.term());
+  if (newer == leaders_.end()) return;
+  violation("leader " + std::to_string(node.id()) + " of term " + std::to_string(node.term()) +
+            " served a read on its lease after node " + std::to_string(newer->second) + " was elected leader of term " +
+            std::to_string(newer->first));
 }
 
 void RaftInvariants::check_log_matching(const std::vector<const RaftNode*>& nodes) {

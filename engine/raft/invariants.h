@@ -16,6 +16,12 @@
 //    can resume, count votes of its old term and lead that term after a
 //    later term's leader committed entries it never saw; that is legal
 //    Raft (it cannot commit anything: every voter moved past its term).
+//  * the commit rule (Raft's Figure 8): a leader moves its commit index only
+//    to an entry of its own term — entries of earlier terms commit with it,
+//    never by counting their replicas;
+//  * lease safety: a leader serves a read on its lease alone only while no
+//    leader of a later term has been elected (leases exist to rule that
+//    out, for clocks within the drift bound);
 //  * bookkeeping: applied <= commit <= last log index on every replica.
 // check_log_matching() checks the log matching property across replicas on
 // demand (it costs a pass over the logs). Violations are kept, never thrown:
@@ -38,6 +44,7 @@ class RaftInvariants final : public RaftObserver {
   void on_commit(const RaftNode& node) override;
   void on_apply(const RaftNode& node, const LogEntry& entry) override;
   void on_restore(const RaftNode& node, uint64_t index, uint64_t term) override;
+  void on_lease_read(const RaftNode& node) override;
 
   // Log matching: when two logs hold an entry with the same index and term,
   // they hold the same entries up to it.

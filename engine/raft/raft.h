@@ -139,6 +139,8 @@ class RaftObserver {
   virtual void on_commit(const RaftNode& node) {}
   virtual void on_apply(const RaftNode& node, const LogEntry& entry) {}
   virtual void on_restore(const RaftNode& node, uint64_t index, uint64_t term) {}
+  // A read is being served on the strength of the leader's lease alone.
+  virtual void on_lease_read(const RaftNode& node) {}
 };
 
 class RaftNode {
@@ -273,6 +275,8 @@ class RaftNode {
 
   // raft_read.cc and raft_membership.cc
   void serve_reads();
+  // Moves the lease start to the newest round a quorum answered; returns it.
+  uint64_t renew_lease();
   void serve_waiting_reads();
   bool lease_valid() const;
   void on_config_entry(uint64_t index, const Membership& m);

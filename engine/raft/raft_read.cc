@@ -31,6 +31,7 @@ bool RaftNode::lease_valid() const {
 
 void RaftNode::read_lease(std::string query, RaftCallback done) {
   if (!lease_valid()) return read_index(std::move(query), std::move(done));
+  if (observer_) observer_->on_lease_read(*this);
   reads_.push_back(PendingRead{commit_, 0, std::move(query), std::move(done)});
   serve_reads();
 }
@@ -75,9 +76,12 @@ void RaftNode::serve_waiting_reads() {
   for (auto& w : ready) w.done(read_local(w.query));
 }
 
-void RaftNode::serve_reads() {
-  if (role_ != Role::kLeader || reads_.empty()) return;
-  // The newest heartbeat round a quorum of voters answered.
+uint64_t RaftNode::renew_lease() {
+  // The newest heartbeat round a quorum of voters answered: every voter of
+  // that quorum heard from this leader at or after the round left, so none
+  // of them will help elect another for election_timeout_min after it (by
+  // its own clock). The lease runs from the round's send time; it is renewed
+  // by every answered round, whether or not reads wait.
   std::vector<uint64_t> acked;
   for (NodeId v : config_.voters) {
     acked.push_back(v == id() ? heartbeat_seq_ : (progress_.count(v) ? progress_.at(v).acked_seq : 0));
@@ -88,7 +92,13 @@ void RaftNode::serve_reads() {
     lease_start_ = std::max(lease_start_, it->second);
     round_sent_at_.erase(round_sent_at_.begin(), it);
   }
-  if (!committed_in_term_) return;
+  return quorum_seq;
+}
+
+void RaftNode::serve_reads() {
+  if (role_ != Role::kLeader) return;
+  const uint64_t quorum_seq = renew_lease();
+  if (reads_.empty() || !committed_in_term_) return;
   while (!reads_.empty()) {
     PendingRead& r = reads_.front();
     if (r.seq > quorum_seq) break;

@@ -254,6 +254,9 @@ void RaftNode::on_append_response(const RaftMessage& m) {
     p.next = std::max(p.next, p.match + 1);
     maybe_commit();
     complete_writes();
+    // Committing may have ended this leadership (a committed configuration
+    // without this node) and with it the follower's progress: `p` is gone.
+    if (role_ != Role::kLeader || !progress_.count(m.from)) return;
     if (m.from == transfer_target_ && p.match == log_->last_index()) {
       RaftMessage t;
       t.type = MsgType::kTimeoutNow;

@@ -186,7 +186,8 @@ void RaftNode::on_snapshot_response(const RaftMessage& m) {
     p.state = Progress::State::kProbe;
     p.probe_sent = false;
     maybe_commit();
-    send_append(m.from, /*heartbeat=*/false);
+    // Committing may have ended this leadership (see on_append_response).
+    if (role_ == Role::kLeader && progress_.count(m.from)) send_append(m.from, /*heartbeat=*/false);
     return;
   }
   p.snapshot_chunk = m.chunk;
