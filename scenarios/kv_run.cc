@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/core/assert.h"
 #include "scenarios/checkers/linearizability.h"
 #include "scenarios/cluster.h"
 
@@ -162,6 +163,7 @@ class KvRun::Observer final : public RaftObserver {
   }
   void on_role(const RaftNode& n) override {
     run_.invariants_.on_role(n);
+    if (n.role() == Role::kLeader) run_.leading_since_[n.id()] = run_.sim_.now();
     role(n.id(), role_name(n), n.term());
   }
   void on_commit(const RaftNode& n) override { run_.invariants_.on_commit(n); }
@@ -173,6 +175,7 @@ class KvRun::Observer final : public RaftObserver {
     run_.invariants_.on_restore(n, index, term);
   }
   void on_lease_read(const RaftNode& n) override { run_.invariants_.on_lease_read(n); }
+  void on_ack(const RaftNode& n, uint64_t index, Ack ack) override { run_.on_ack(n, index, ack); }
 
   void down(NodeId id) { role(id, "down", 0); }
 
@@ -318,20 +321,25 @@ void KvRun::on_client_done(size_t at, const KvOpResult& r) {
   const bool write = history_[at].op.type != check::OpType::kRead;
   if (write && (r.outcome == OpOutcome::kOk || r.outcome == OpOutcome::kAccepted)) rec.index = r.index;
   if (write && r.outcome == OpOutcome::kOk) rec.result = kv::describe(r.result);
-  // An all-level write is acknowledged only once every voter holds it.
-  if (write && r.outcome == OpOutcome::kOk && rec.write_level == WriteLevel::kAll && all_level_check_.ok) {
-    if (RaftNode* l = raft(leader())) {
-      for (NodeId v : l->membership().voters) {
-        RaftNode* f = raft(v);
-        if (f != nullptr && f->log().last_index() < r.index) {
-          all_level_check_.add({check::describe(history_[at]) + " was acknowledged at index " +
-                                    std::to_string(r.index) + " before voter " + std::to_string(v) + " held it",
-                                {at}});
-        }
-      }
-    }
-  }
   if (on_complete) on_complete(at, r);
+}
+
+void KvRun::on_ack(const RaftNode& leader, uint64_t index, Ack ack) {
+  if (ack != Ack::kAll || !all_level_check_.ok) return;
+  SHOAL_ASSERT(leader.role() == Role::kLeader && leading_since_.contains(leader.id()));
+  // The entry was made in this leader's term, so after it took office; a
+  // voter whose disk a fault wiped or changed since then may have held the
+  // entry durably when it answered and lost it after. A voter that is down
+  // cannot be looked at.
+  const int64_t since = to_ns(leading_since_.at(leader.id()));
+  for (NodeId v : leader.membership().voters) {
+    RaftNode* f = v == leader.id() ? nullptr : raft(v);
+    if (f == nullptr || f->durable_index() >= index || sim_.disk_lost_at_ns(v) >= since) continue;
+    all_level_check_.add({"an all-level write was acknowledged at index " + std::to_string(index) + " by leader " +
+                              std::to_string(leader.id()) + " while voter " + std::to_string(v) +
+                              " held the log durably only to " + std::to_string(f->durable_index()),
+                          {}});
+  }
 }
 
 void KvRun::on_first_apply(const LogEntry& e) {

@@ -190,6 +190,8 @@ class KvRun {
   // The first application of each log index, anywhere, fed to a reference
   // state machine: what each committed entry is and what applying it gave.
   void on_first_apply(const LogEntry& entry);
+  // Judges an all-level acknowledgement at the instant the leader gives it.
+  void on_ack(const RaftNode& leader, uint64_t index, Ack ack);
   bool replicas_agree();
   void judge(ScenarioResult& r);
   void judge_levels(ScenarioResult& r);
@@ -221,7 +223,8 @@ class KvRun {
   std::vector<AppliedEntry> applied_log_;
   size_t in_flight_ = 0;  // client operations invoked and not yet complete
   CheckResult reference_check_{"reference-replay", true, ""};
-  CheckResult all_level_check_{"all-level-held-by-every-voter", true, ""};
+  CheckResult all_level_check_{"all-level-held-by-every-voter", true, "", {}};
+  std::map<NodeId, TimePoint> leading_since_;  // when each current leader took office
   std::vector<NodeId> nodes_;    // initial voters
   std::vector<NodeId> clients_;
   std::vector<uint64_t> writes_issued_;  // per key slot, by every client (kv_run.cc)

@@ -152,9 +152,15 @@ void Simulation::set_disk_full(NodeId node, bool full) {
   note(node, "fault", full ? "disk full" : "disk has space");
 }
 
+int64_t Simulation::disk_lost_at_ns(NodeId node) const {
+  const Slot* s = find_slot(node);
+  return s == nullptr ? -1 : s->disk_lost_at_ns;
+}
+
 void Simulation::wipe_disk(NodeId node) {
   SHOAL_ASSERT(!running(node));
   slot(node).disk.files.clear();
+  slot(node).disk_lost_at_ns = to_ns(now_);
   note(node, "fault", "disk wiped");
 }
 
@@ -167,6 +173,7 @@ bool Simulation::flip_bit(NodeId node, const std::string& path, uint64_t offset,
   // At rest: the stored bytes change, durable or not.
   f.data[offset] = static_cast<char>(f.data[offset] ^ (1 << bit));
   if (offset < f.durable.size()) f.durable[offset] = static_cast<char>(f.durable[offset] ^ (1 << bit));
+  slot(node).disk_lost_at_ns = to_ns(now_);
   note(node, "fault", absl::StrCat("flip bit ", bit, " of ", path, " at ", offset));
   return true;
 }

@@ -28,6 +28,8 @@ struct Slot {
   double clock_drift = 0;
 
   SimDiskState disk;
+  // When a fault last took or changed stored bytes (wipe, bit flip at rest).
+  int64_t disk_lost_at_ns = -1;
   int64_t clog_until_ns = 0;
 
   // The current incarnation.

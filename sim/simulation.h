@@ -140,6 +140,9 @@ class Simulation final : public FaultControls {
     at(now_ + d, std::move(label), std::move(fn));
   }
   TimePoint now() const { return now_; }
+  // When a fault last wiped or changed a node's stored bytes; -1 if never.
+  // A promise about what a node holds on disk cannot be judged across it.
+  int64_t disk_lost_at_ns(NodeId node) const;
   // The test side's own random stream (nemesis and workload choices).
   Rng& rng() { return test_rng_; }
 

@@ -141,6 +141,8 @@ class RaftObserver {
   virtual void on_restore(const RaftNode& node, uint64_t index, uint64_t term) {}
   // A read is being served on the strength of the leader's lease alone.
   virtual void on_lease_read(const RaftNode& node) {}
+  // A write at index is being acknowledged to its client at level ack.
+  virtual void on_ack(const RaftNode& node, uint64_t index, Ack ack) {}
 };
 
 class RaftNode {
@@ -186,6 +188,8 @@ class RaftNode {
   uint64_t applied_index() const { return applied_; }
   uint64_t last_index() const { return log_->last_index(); }
   const Membership& membership() const { return config_; }
+  // The log is durable on this replica's disk up to here.
+  uint64_t durable_index() const { return durable_index_; }
   const LogStorage& log() const { return *log_; }
   const SnapshotStore& snapshots() const { return *snapshots_; }
   // Non-OK once storage failed: the replica stops serving and must be rebuilt.

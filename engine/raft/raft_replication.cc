@@ -384,6 +384,7 @@ void RaftNode::complete_writes() {
     // A leader-level write may leave before it is applied: it carries no
     // result then, and says so, rather than an empty one a client would
     // read as success.
+    if (observer_) observer_->on_ack(*this, w.index, w.ack);
     RaftResult done{RaftError::kNone, "", w.index, w.applied ? w.result : "", leader_, w.applied};
     w.done(std::move(done));
     w.done = nullptr;
