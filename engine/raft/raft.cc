@@ -325,6 +325,11 @@ RaftMessage RaftNode::accept_leader(const RaftMessage& m, MsgType response) {
   leader_ = m.from;
   last_leader_contact_ = env_.now();
   reset_election_timer();
+  // A replica earning back its vote keeps asking while it follows: the
+  // leader's heartbeats keep its election timer, which also asks, from
+  // firing, and a voter that never answered would block it once the
+  // leader is gone.
+  if (votes_suspended() && env_.now() - last_state_query_ >= options_.election_timeout_min) query_peer_states();
   RaftMessage r;
   r.type = response;
   r.seq = m.seq;

@@ -365,6 +365,7 @@ class RaftNode {
   };
   std::map<NodeId, PeerState> peer_states_;
   uint64_t state_query_seq_ = 0;
+  TimePoint last_state_query_{};
 
   uint64_t snapshot_inflight_index_ = 0;  // a local snapshot save in flight
   bool installing_ = false;

@@ -15,6 +15,7 @@ void RaftNode::query_peer_states() {
   RaftMessage q;
   q.type = MsgType::kStateQuery;
   q.seq = ++state_query_seq_;
+  last_state_query_ = env_.now();
   for (NodeId v : config_.voters) {
     if (v != id() && !peer_states_.count(v)) send(v, q);
   }

@@ -341,3 +341,37 @@ TEST(RaftSim, AFollowerWipedUnderAStableLeaderCatchesUpAndVotesAgain) {
 
 }  // namespace
 }  // namespace shoal::testing
+
+namespace shoal::testing {
+namespace {
+
+// A brand-new replica whose first questions were lost (its peers were not up
+// yet) while the others elected a leader without it: heartbeats kept its
+// election timer from firing, so it never asked again, and when the leader
+// died it still waited for the dead leader's report and the survivors could
+// not elect (found in real mode: a node started before its peers). A
+// suspended replica asks again while it waits, leader or not.
+TEST(RaftSim, AReplicaWhoseFirstQuestionsWereLostAsksAgainUnderALeader) {
+  int tried = 0;
+  for (uint64_t seed = 24; seed < 124 && tried < 20; ++seed) {
+    RaftCluster c(seed, 3);
+    const NodeId late = 2;
+    // Its peers come up just after it: its first questions go nowhere.
+    for (NodeId o : {1u, 3u}) c.sim.crash(o);
+    c.sim.run_for(milliseconds(20));
+    for (NodeId o : {1u, 3u}) c.sim.restart(o);
+    ASSERT_TRUE(c.wait_leader(seconds(5))) << "seed " << seed;
+    const NodeId leader = c.leader();
+    if (leader == late) continue;  // not the schedule under test
+    ++tried;
+    c.sim.run_for(seconds(1));
+    EXPECT_FALSE(c.node(late)->votes_suspended()) << "seed " << seed;
+    c.sim.crash(leader);
+    EXPECT_TRUE(c.wait_leader(seconds(5))) << "seed " << seed << ": the survivors could not elect a leader";
+    EXPECT_TRUE(c.invariants.ok()) << violations(c.invariants);
+  }
+  EXPECT_EQ(tried, 20) << "too few seeds where another replica led";
+}
+
+}  // namespace
+}  // namespace shoal::testing
