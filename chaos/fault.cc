@@ -6,7 +6,7 @@
 namespace shoal::chaos {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char*>, 27> kNames{{
+constexpr std::array<std::pair<FaultKind, const char*>, 28> kNames{{
     {FaultKind::kPartitionHalves, "partition-halves"},
     {FaultKind::kIsolateLeader, "isolate-leader"},
     {FaultKind::kBridge, "bridge"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<FaultKind, const char*>, 27> kNames{{
     {FaultKind::kLeaderFlap, "leader-flap"},
     {FaultKind::kClockDriftEdge, "clock-drift-edge"},
     {FaultKind::kLeaseEdge, "lease-edge"},
+    {FaultKind::kCrashMidSync, "crash-mid-sync"},
 }};
 
 }  // namespace

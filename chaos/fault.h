@@ -65,6 +65,12 @@ enum class FaultKind : uint8_t {
   // from the other nodes (its clients still reach it), so it serves lease
   // reads for as long as its lease lets it while the rest elect a new leader.
   kLeaseEdge,
+  // For the length, one node after another crashes in the middle of a sync
+  // (its unsynced writes lost) and comes back within moments: whatever a
+  // replica said before its state was durable (a vote, an acknowledgement)
+  // is then said by a replica that forgot it, while the election or the
+  // replication it spoke in is still going on.
+  kCrashMidSync,
 };
 
 const char* kind_name(FaultKind kind);

@@ -392,6 +392,11 @@ void Nemesis::apply(const Fault& f) {
       flap_leaders(sim_.now() + f.length, f.salt, 0);
       break;
     }
+    case FaultKind::kCrashMidSync: {
+      window(f, "one node after another crashes during a sync and returns within moments", nullptr);
+      trap_syncs(sim_.now() + f.length, f.salt, 0);
+      break;
+    }
   }
 }
 
@@ -448,9 +453,40 @@ void Nemesis::flap_leaders(TimePoint until, uint64_t salt, uint64_t step) {
   sim_.after(next, "nemesis leader-flap watch", [this, until, salt, step] { flap_leaders(until, salt, step + 1); });
 }
 
+void Nemesis::trap_syncs(TimePoint until, uint64_t salt, uint64_t step) {
+  if (stopped_) return;
+  // One chain of traps at a time: a newer call retires the older one.
+  const uint64_t generation = ++trap_generation_;
+  for (NodeId x : nodes_) sim_.crash_in_next_sync(x, nullptr);
+  if (sim_.now() >= until) return;
+  Rng pick(hash_combine(salt, step));
+  // Followers most of the time: they are the ones that vote and acknowledge.
+  NodeId x = pick.pick(nodes_);
+  if (x == leader_() && pick.chance(0.7)) x = pick.pick(nodes_);
+  const Duration down_for = pick.range(milliseconds(1), milliseconds(80));
+  sim_.crash_in_next_sync(x, [this, x, down_for, until, salt, step, generation] {
+    ++down_[x];  // the simulator crashed it
+    sim_.after(down_for, "nemesis crash-mid-sync restart", [this, x] {
+      if (stopped_) {
+        sim_.restart(x);  // crashed as the faults were healed
+      } else {
+        bring_up(x);
+      }
+    });
+    if (trap_generation_ == generation) trap_syncs(until, salt, step + 1);
+  });
+  // A node that syncs nothing for a while (idle, down, cut off) does not
+  // hold the fault up: the trap moves on.
+  sim_.after(pick.range(milliseconds(20), milliseconds(200)), "nemesis crash-mid-sync move",
+             [this, until, salt, step, generation] {
+               if (trap_generation_ == generation) trap_syncs(until, salt, step + 1);
+             });
+}
+
 void Nemesis::stop() {
   if (stopped_) return;
   stopped_ = true;
+  for (NodeId x : nodes_) sim_.crash_in_next_sync(x, nullptr);
   sim_.note(kNoNode, "nemesis", "stop: every fault healed");
   for (const auto& [link, count] : cuts_) sim_.heal(link.first, link.second);
   cuts_.clear();

@@ -69,6 +69,8 @@ class Nemesis {
   void corrupt_at_rest(NodeId node, Rng& pick, std::string* detail);
   // leader-flap: watches for new leaders until `until` and cuts each off.
   void flap_leaders(TimePoint until, uint64_t salt, uint64_t term_seen);
+  // crash-mid-sync: keeps a trap set on one node after another until `until`.
+  void trap_syncs(TimePoint until, uint64_t salt, uint64_t step);
   void set_drift(NodeId node, double drift);
   void clear_drift(NodeId node);
 
@@ -76,6 +78,7 @@ class Nemesis {
   std::vector<NodeId> nodes_;
   std::function<NodeId()> leader_;
   NodeId flapped_ = kNoNode;  // leader-flap: the leader it last cut off
+  uint64_t trap_generation_ = 0;  // crash-mid-sync: the live chain of traps
   NemesisLimits limits_;
   sim::LinkConfig base_link_;
   bool stopped_ = false;

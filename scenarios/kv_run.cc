@@ -422,14 +422,18 @@ void KvRun::start_joiner(NodeId id) {
 
 void KvRun::change_membership(MembershipChange change, Duration within, std::function<void(bool)> done) {
   const TimePoint deadline = sim_.now() + within;
+  // Each pending retry holds the attempt; the attempt holds itself only
+  // weakly, so the chain is freed when it ends.
   auto attempt = std::make_shared<std::function<void()>>();
-  *attempt = [this, change, deadline, done, attempt] {
+  std::weak_ptr<std::function<void()>> self = attempt;
+  *attempt = [this, change, deadline, done, self] {
     RaftNode* r = raft(leader());
     if (sim_.now() > deadline) return done(false);
-    if (r == nullptr) return sim_.after(milliseconds(100), "membership retry", *attempt);
-    r->change_membership(change, [this, done, attempt](RaftResult res) {
+    auto retry = [f = self.lock()] { (*f)(); };
+    if (r == nullptr) return sim_.after(milliseconds(100), "membership retry", retry);
+    r->change_membership(change, [this, done, retry](RaftResult res) {
       if (res.ok()) return done(true);
-      sim_.after(milliseconds(100), "membership retry", *attempt);
+      sim_.after(milliseconds(100), "membership retry", retry);
     });
   };
   (*attempt)();

@@ -29,20 +29,18 @@ KvRunConfig base_config(const ScenarioOptions& o, const std::string& name, int n
 // appears within `bound`.
 void expect_leader_within(KvRun& run, TimePoint from, Duration bound, CheckResult* check,
                           std::vector<double>* times) {
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [&run, from, bound, check, times, poll] {
+  run.sim().repeat(from, "leader poll", [&run, from, bound, check, times]() -> std::optional<Duration> {
     if (run.leader() != kNoNode) {
       times->push_back(to_seconds_f(run.sim().now() - from) * 1000);
-      return;
+      return std::nullopt;
     }
     if (run.sim().now() - from > bound) {
       check->ok = false;
       absl::StrAppend(&check->message, "no leader within ", format_duration(bound), " of ", format_time(from), "; ");
-      return;
+      return std::nullopt;
     }
-    run.sim().after(milliseconds(5), "leader poll", *poll);
-  };
-  run.sim().at(from, "leader poll", *poll);
+    return milliseconds(5);
+  });
 }
 
 ScenarioResult leader_election(const ScenarioOptions& o) {
@@ -185,9 +183,8 @@ ScenarioResult split_brain(const ScenarioOptions& o) {
         if (comp.size() >= quorum) continue;
         for (NodeId n : comp) {
           // Sample the minority node until the partition ends.
-          auto watch = std::make_shared<std::function<void()>>();
           const TimePoint until = sim.now() + seconds(3) - milliseconds(1);
-          *watch = [&run, n, bound, until, check, watch, ids, quorum] {
+          auto watch = [&run, n, bound, until, check, ids, quorum]() -> std::optional<Duration> {
             RaftNode* r = run.raft(n);
             if (r && r->commit_index() > bound) {
               // Acknowledgements that arrived before the cut may still let a
@@ -204,12 +201,13 @@ ScenarioResult split_brain(const ScenarioOptions& o) {
                 check->ok = false;
                 absl::StrAppend(&check->message, "node ", n, " in a minority committed ", c, " held by only ",
                                 holders, " voters at ", format_time(run.sim().now()), "; ");
-                return;
+                return std::nullopt;
               }
             }
-            if (run.sim().now() < until) run.sim().after(milliseconds(50), "minority watch", *watch);
+            if (run.sim().now() < until) return milliseconds(50);
+            return std::nullopt;
           };
-          sim.after(milliseconds(1), "minority watch", *watch);
+          sim.repeat(sim.now() + milliseconds(1), "minority watch", watch);
         }
       }
     });

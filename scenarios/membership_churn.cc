@@ -70,14 +70,12 @@ ScenarioResult membership_churn(const ScenarioOptions& o) {
 
   auto stats = std::make_shared<OperatorStats>();
   auto rng = std::make_shared<Rng>(hash_combine(o.seed, kOperatorStreamSalt));
-  auto step = std::make_shared<std::function<void()>>();
   const TimePoint stop_at = run.heal_at();
-  *step = [&run, rng, stats, step, stop_at] {
-    if (run.sim().now() >= stop_at) return;
+  run.sim().repeat(TimePoint(seconds(1)), "operator", [&run, rng, stats, stop_at]() -> std::optional<Duration> {
+    if (run.sim().now() >= stop_at) return std::nullopt;
     operator_step(run, *rng, *stats);
-    run.sim().after(rng->range(milliseconds(50), milliseconds(500)), "operator", *step);
-  };
-  run.sim().at(TimePoint(seconds(1)), "operator", *step);
+    return rng->range(milliseconds(50), milliseconds(500));
+  });
 
   // Partitions and kills among the initial voters meanwhile.
   Rng nemesis_rng(hash_combine(o.seed, kNemesisStreamSalt));

@@ -48,8 +48,7 @@ ScenarioResult replication_levels(const ScenarioOptions& o) {
     });
   }
   auto lag = std::make_shared<LagSampler>();
-  auto sample = std::make_shared<std::function<void()>>();
-  *sample = [&run, lag, faulty_until, sample] {
+  run.sim().repeat(TimePoint(kSample), "lag sample", [&run, lag, faulty_until]() -> std::optional<Duration> {
     const NodeId ln = run.leader();
     RaftNode* l = run.raft(ln);
     const TimePoint now = run.sim().now();
@@ -75,9 +74,8 @@ ScenarioResult replication_levels(const ScenarioOptions& o) {
         }
       }
     }
-    run.sim().after(kSample, "lag sample", *sample);
-  };
-  run.sim().at(TimePoint(kSample), "lag sample", *sample);
+    return kSample;
+  });
 
   ScenarioResult r = run.run(nullptr);
   CheckResult lag_check{"lag-below-1s-when-healthy", lag->violation.empty(), lag->violation};

@@ -141,13 +141,15 @@ absl::Status parse_rate_phase(const json::value& p, const std::string& where, Ra
   std::optional<std::vector<std::string>> t;
   SHOAL_RETURN_IF_ERROR(pr.strings("think", &t));
   if (t || !phase->idle) {
-    std::optional<Duration> lo = t && t->size() == 2 ? parse_duration((*t)[0]) : std::nullopt;
-    std::optional<Duration> hi = t && t->size() == 2 ? parse_duration((*t)[1]) : std::nullopt;
-    if (!lo || !hi || *lo <= Duration(0) || *lo > *hi) {
+    const std::optional<Duration> lo = t && t->size() == 2 ? parse_duration((*t)[0]) : std::nullopt;
+    const std::optional<Duration> hi = t && t->size() == 2 ? parse_duration((*t)[1]) : std::nullopt;
+    const Duration min = lo.value_or(Duration(0));
+    const Duration max = hi.value_or(Duration(0));
+    if (!lo || !hi || min <= Duration(0) || min > max) {
       return bad(pr.where(), "\"think\" must be [min, max] durations, 0 < min <= max");
     }
-    phase->think_min = *lo;
-    phase->think_max = *hi;
+    phase->think_min = min;
+    phase->think_max = max;
   }
   absl::Status st;
   if (const json::object* mix = pr.object("mix", &st)) {

@@ -178,6 +178,10 @@ bool Simulation::flip_bit(NodeId node, const std::string& path, uint64_t offset,
   return true;
 }
 
+void Simulation::crash_in_next_sync(NodeId node, std::function<void()> crashed) {
+  slot(node).crash_in_next_sync = std::move(crashed);
+}
+
 void Simulation::slow_sync(NodeId node, double factor) {
   assert(factor > 0);
   slot(node).disk.sync_slowdown = factor;

@@ -58,6 +58,12 @@ class FaultControls {
   virtual void wipe_disk(NodeId node) = 0;
   // Multiplies the node's sync latency (1 = normal), for slow-disk faults.
   virtual void slow_sync(NodeId node, double factor) = 0;
+  // A trap for whatever a process does before its writes are durable: the
+  // node's next sync never finishes. The process crashes at a random moment
+  // while that sync is in flight, every write not yet synced is lost, and
+  // `crashed` runs then (it restarts the node when it wants it back). An
+  // empty `crashed` disarms the trap.
+  virtual void crash_in_next_sync(NodeId node, std::function<void()> crashed) = 0;
 };
 
 }  // namespace shoal::sim

@@ -195,6 +195,14 @@ void Simulation::at(TimePoint t, std::string label, std::function<void()> fn) {
   push(std::move(e));
 }
 
+void Simulation::repeat(TimePoint t, std::string label, std::function<std::optional<Duration>()> fn) {
+  std::string again = label;
+  at(t, std::move(label), [this, again = std::move(again), fn = std::move(fn)]() mutable {
+    const std::optional<Duration> next = fn();
+    if (next) repeat(now_ + *next, std::move(again), std::move(fn));
+  });
+}
+
 void Simulation::hash_event(const Event& e) {
   uint64_t h = hash_combine(trace_hash_, static_cast<uint64_t>(e.at_ns));
   h = hash_combine(h, (static_cast<uint64_t>(e.kind) << 32) | e.node);
@@ -367,10 +375,26 @@ void Simulation::schedule_sync(Slot& s, std::shared_ptr<SimFileState> file, uint
       static_cast<double>(disk_rng_.range(c.sync_latency_min, c.sync_latency_max).count()) *
       s.disk.sync_slowdown);
   // A device completes syncs in the order they were issued.
-  const TimePoint at = std::max(now_ + Duration(latency), s.disk.last_sync_done);
-  s.disk.last_sync_done = at;
+  const TimePoint done_at = std::max(now_ + Duration(latency), s.disk.last_sync_done);
+  s.disk.last_sync_done = done_at;
+  if (s.crash_in_next_sync) {
+    // The trap springs: the process dies while this sync is in flight, so
+    // nothing it wrote since the last finished sync reaches the medium.
+    std::function<void()> crashed = std::move(s.crash_in_next_sync);
+    s.crash_in_next_sync = nullptr;
+    const Duration in_flight = done_at - now_;
+    const TimePoint crash_at = now_ + (in_flight > Duration(1) ? disk_rng_.range(Duration(0), in_flight - Duration(1)) : Duration(0));
+    at(crash_at, absl::StrCat("crash n", s.id, " mid-sync"), [this, &s, inc = s.incarnation, crashed] {
+      if (!s.running || s.incarnation != inc) return;
+      const CrashDiskConfig kept = s.disk.config.crash;
+      s.disk.config.crash = CrashDiskConfig{.keep_weight = 0, .lose_weight = 1, .tear_weight = 0};
+      crash(s.id);
+      s.disk.config.crash = kept;
+      crashed();
+    });
+  }
   Event e;
-  e.at_ns = to_ns(at);
+  e.at_ns = to_ns(done_at);
   e.kind = EventKind::kSyncDone;
   e.node = s.id;
   e.incarnation = s.incarnation;

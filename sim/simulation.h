@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,10 @@ class Simulation final : public FaultControls {
   void after(Duration d, std::string label, std::function<void()> fn) {
     at(now_ + d, std::move(label), std::move(fn));
   }
+  // Runs fn at t, then again after each delay it returns, until it returns
+  // nullopt. (An action that reschedules itself through a shared_ptr to
+  // itself is a reference cycle, which leaks; this is not one.)
+  void repeat(TimePoint t, std::string label, std::function<std::optional<Duration>()> fn);
   TimePoint now() const { return now_; }
   // When a fault last wiped or changed a node's stored bytes; -1 if never.
   // A promise about what a node holds on disk cannot be judged across it.
@@ -177,6 +182,7 @@ class Simulation final : public FaultControls {
   bool flip_bit(NodeId node, const std::string& path, uint64_t offset, int bit) override;
   void wipe_disk(NodeId node) override;
   void slow_sync(NodeId node, double factor) override;
+  void crash_in_next_sync(NodeId node, std::function<void()> crashed) override;
 
  private:
   friend class SimEnv;

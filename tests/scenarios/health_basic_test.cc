@@ -14,12 +14,6 @@ ScenarioResult run(uint64_t seed, std::map<std::string, std::string> params = {}
   return run_scenario(*find_scenario("health-basic"), o);
 }
 
-std::string describe(const ScenarioResult& r) {
-  std::string s;
-  for (const auto& c : r.checks) s += c.name + (c.ok ? " ok; " : " FAILED: " + c.message + "; ");
-  return s + r.liveness.message;
-}
-
 TEST(HealthBasic, OneSeedOneTraceHashAcrossASample) {
   for (uint64_t seed : {1, 17, 99, 1234567}) {
     EXPECT_EQ(run(seed).trace_hash, run(seed).trace_hash) << "seed " << seed;

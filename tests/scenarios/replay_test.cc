@@ -49,7 +49,9 @@ TEST(Replay, PathsLeadThereFromTheWorkingDirectory) {
   EXPECT_EQ(path_from_here("build/../build/shoal"), "./build/shoal");
   EXPECT_EQ(path_from_here("/"), "/");
   const std::filesystem::path outside = here.parent_path() / "elsewhere" / "shoal";
-  if (here != here.root_path()) EXPECT_EQ(path_from_here(outside.string()), outside.string());
+  if (here != here.root_path()) {
+    EXPECT_EQ(path_from_here(outside.string()), outside.string());
+  }
 }
 
 TEST(Replay, TheBinariesExist) {
