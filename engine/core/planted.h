@@ -32,6 +32,21 @@ enum class PlantedBug {
   // A membership change is accepted while another is still uncommitted, so
   // two configurations without a common majority can be in flight.
   kOverlappingMembershipChanges,
+  // A follower acknowledges appended entries before they are durable.
+  kAckBeforeDurable,
+  // A vote is answered before the vote is durable.
+  kVoteBeforeDurable,
+  // A majority is counted as half the voters, rounded down.
+  kQuorumOneShort,
+  // A ReadIndex read is served without a heartbeat round confirming that
+  // this node still leads.
+  kReadIndexWithoutConfirmation,
+  // The commit index is not bounded by what the append verified: the leader
+  // sends its own, and a follower takes it up to its last entry, stale
+  // entries of an older term included.
+  kCommitIndexUnbounded,
+  // An all-level write is acknowledged once a quorum holds it.
+  kAllAckAtQuorum,
 };
 
 PlantedBug planted_bug();

@@ -9,6 +9,12 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kCommitEarlierTermByCount: return "commit-earlier-term-by-count";
     case PlantedBug::kLeaseIgnoresClockDrift: return "lease-ignores-clock-drift";
     case PlantedBug::kOverlappingMembershipChanges: return "overlapping-membership-changes";
+    case PlantedBug::kAckBeforeDurable: return "ack-before-durable";
+    case PlantedBug::kVoteBeforeDurable: return "vote-before-durable";
+    case PlantedBug::kQuorumOneShort: return "quorum-one-short";
+    case PlantedBug::kReadIndexWithoutConfirmation: return "read-index-without-confirmation";
+    case PlantedBug::kCommitIndexUnbounded: return "commit-index-unbounded";
+    case PlantedBug::kAllAckAtQuorum: return "all-ack-at-quorum";
   }
   return "?";
 }
@@ -16,7 +22,9 @@ const char* planted_bug_name(PlantedBug bug) {
 const std::vector<PlantedBug>& all_planted_bugs() {
   static const std::vector<PlantedBug> all = {
       PlantedBug::kVoteWithoutLogCheck, PlantedBug::kCommitEarlierTermByCount, PlantedBug::kLeaseIgnoresClockDrift,
-      PlantedBug::kOverlappingMembershipChanges};
+      PlantedBug::kOverlappingMembershipChanges, PlantedBug::kAckBeforeDurable,     PlantedBug::kVoteBeforeDurable,
+      PlantedBug::kQuorumOneShort,               PlantedBug::kReadIndexWithoutConfirmation,
+      PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum};
   return all;
 }
 

@@ -3,8 +3,14 @@
 #include <algorithm>
 
 #include "engine/core/codec.h"
+#include "engine/core/planted.h"
 
 namespace shoal {
+
+size_t Membership::quorum() const {
+  if (planted_bug() == PlantedBug::kQuorumOneShort) return std::max<size_t>(1, voters.size() / 2);
+  return voters.size() / 2 + 1;
+}
 namespace {
 
 bool has(const std::vector<NodeId>& v, NodeId n) { return std::binary_search(v.begin(), v.end(), n); }

@@ -25,7 +25,7 @@ struct Membership {
   bool is_voter(NodeId n) const;
   bool is_learner(NodeId n) const;
   bool contains(NodeId n) const { return is_voter(n) || is_learner(n); }
-  size_t quorum() const { return voters.size() / 2 + 1; }
+  size_t quorum() const;
   // Everyone the leader replicates to, sorted.
   std::vector<NodeId> members() const;
   std::string to_string() const;

@@ -89,6 +89,12 @@ void RaftNode::on_vote_request(const RaftMessage& m) {
   reset_election_timer();
   // The vote is durable before the candidate hears of it: a voter that
   // crashes and restarts must not vote twice in one term.
+  if (planted_bug() == PlantedBug::kVoteBeforeDurable) {
+    r.term = term_;
+    env_.network().send(m.from, channel_, encode_message(r));
+    persist_then(hard_state(), nullptr);
+    return;
+  }
   persist_then(hard_state(), nullptr);
   send(m.from, std::move(r));
 }

@@ -13,7 +13,8 @@ void RaftNode::read_index(std::string query, RaftCallback done) {
   // The read must see every write committed before it arrived: it waits for
   // the commit index as of now, and for a quorum to confirm, in a heartbeat
   // round started after now, that this node still leads.
-  reads_.push_back(PendingRead{commit_, heartbeat_seq_ + 1, std::move(query), std::move(done)});
+  const uint64_t confirm_round = planted_bug() == PlantedBug::kReadIndexWithoutConfirmation ? 0 : heartbeat_seq_ + 1;
+  reads_.push_back(PendingRead{commit_, confirm_round, std::move(query), std::move(done)});
   broadcast_append(/*heartbeat=*/true);
   serve_reads();
 }

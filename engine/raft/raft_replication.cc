@@ -121,7 +121,7 @@ void RaftNode::send_append(NodeId to, bool heartbeat) {
     const auto t = log_->term(p.match);
     m.prev_index = t.ok() ? p.match : 0;
     m.prev_term = t.ok() ? *t : 0;
-    m.commit = std::min(commit_, m.prev_index);
+    m.commit = planted_bug() == PlantedBug::kCommitIndexUnbounded ? commit_ : std::min(commit_, m.prev_index);
     send(to, std::move(m));
     return;
   }
@@ -136,6 +136,7 @@ void RaftNode::send_append(NodeId to, bool heartbeat) {
   if (!batch.ok()) return fail(batch.status());
   m.entries = std::move(*batch);
   m.commit = std::min(commit_, m.entries.empty() ? m.prev_index : m.entries.back().index);
+  if (planted_bug() == PlantedBug::kCommitIndexUnbounded) m.commit = commit_;
   if (p.state == Progress::State::kReplicate && !m.entries.empty()) {
     // Pipelining: assume success and keep going, up to the in-flight bound.
     p.next = m.entries.back().index + 1;
@@ -210,11 +211,19 @@ void RaftNode::on_append(RaftMessage&& m) {
   // barrier behind earlier appends of the same entries.
   const uint64_t t = term_;
   const NodeId to = m.from;
-  absl::Status st = log_->append(std::move(to_append), [this, t, to, last_new, r](absl::Status s) mutable {
+  const bool ack_now = planted_bug() == PlantedBug::kAckBeforeDurable;
+  if (ack_now) {
+    RaftMessage early = r;
+    early.success = true;
+    early.index = last_new;
+    send(to, std::move(early));
+  }
+  absl::Status st = log_->append(std::move(to_append), [this, t, to, last_new, r, ack_now](absl::Status s) mutable {
     if (!s.ok()) return fail(s);
     if (term_ != t) return;  // a newer term: the old leader will hear of it
     durable_index_ = std::max(durable_index_, std::min(last_new, log_->last_index()));
     maybe_lift_vote_suspension();  // its log may now be as up to date as the voters' were
+    if (ack_now) return;
     r.success = true;
     r.index = last_new;
     send(to, std::move(r));
@@ -223,7 +232,8 @@ void RaftNode::on_append(RaftMessage&& m) {
     if (!log_->status().ok()) return fail(log_->status());
     return;  // over a storage bound: drop; the leader retries
   }
-  const uint64_t new_commit = std::min(m.commit, last_new);
+  const uint64_t new_commit =
+      planted_bug() == PlantedBug::kCommitIndexUnbounded ? m.commit : std::min(m.commit, last_new);
   if (new_commit > commit_) advance_commit(new_commit);
 }
 
@@ -374,6 +384,7 @@ void RaftNode::complete_writes() {
       case Ack::kQuorum: ready = w.applied; break;
       case Ack::kAll: {
         ready = w.applied;
+        if (planted_bug() == PlantedBug::kAllAckAtQuorum) break;
         for (NodeId v : config_.voters) {
           if (v != id() && match_index(v) < w.index) ready = false;
         }
