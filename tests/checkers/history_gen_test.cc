@@ -16,13 +16,18 @@
 namespace shoal::check {
 namespace {
 
-// Small enough for the checker to decide every key quickly.
+// Small enough for the checker to decide every key within its step budget.
+// A hard key's search grows exponentially with its operations of unknown
+// outcome (a quarter of them): 200 operations on one hard key could exhaust
+// 50 million steps (seed 14062083 did, verdict unknown), so a history with
+// hard keys is kept to 90 operations.
 GeneratorOptions jepsen_kv(Rng& rng) {
   GeneratorOptions o = jepsen_kv_options();
   o.processes = uint32_t(rng.range(2, 10));
   o.operations = size_t(rng.range(20, 200));
   o.keys = uint32_t(rng.range(1, 4));
   o.hard_keys = uint32_t(rng.range(0, 2));
+  if (o.hard_keys > 0) o.operations = std::min<size_t>(o.operations, 90);
   o.unknown_probability = 0.05;
   return o;
 }
@@ -35,7 +40,7 @@ RC_GTEST_PROP(HistoryGen, JepsenKvWithHardKeysIsLinearizable, (uint64_t seed)) {
   for (const Operation& op : h.operations()) {
     RC_ASSERT(op.op.type == OpType::kRead || op.op.type == OpType::kWrite || op.op.type == OpType::kAppend);
   }
-  RC_ASSERT(check_linearizable(h).verdict == Verdict::kLinearizable);
+  RC_ASSERT(std::string(to_string(check_linearizable(h).verdict)) == std::string("linearizable"));
 }
 
 RC_GTEST_PROP(HistoryGen, PlantedStaleReadsBreakExactlyTheKeysNamed, (uint64_t seed)) {
