@@ -393,7 +393,10 @@ void Nemesis::apply(const Fault& f) {
       break;
     }
     case FaultKind::kCrashMidSync: {
-      window(f, "one node after another crashes during a sync and returns within moments", nullptr);
+      window(f, "one node after another crashes during a sync and returns within moments", [this] {
+        ++trap_generation_;  // the chain stops here
+        for (NodeId x : nodes_) sim_.crash_in_next_sync(x, nullptr);
+      });
       trap_syncs(sim_.now() + f.length, f.salt, 0);
       break;
     }

@@ -7,6 +7,7 @@
 #include "chaos/nemesis.h"
 #include "chaos/swarm.h"
 #include "sim/simulation.h"
+#include "engine/env/disk.h"
 
 namespace shoal::chaos {
 namespace {
@@ -30,6 +31,50 @@ struct World {
     return n;
   }
 };
+
+// Appends and syncs a record every 5 ms, as a replica's log does.
+class Syncer final : public sim::Process {
+ public:
+  explicit Syncer(Env& env) : env_(env), file_(std::move(*env.disk().open("log", true))) { tick(); }
+
+ private:
+  void tick() {
+    env_.clock().after(milliseconds(5), [this] {
+      (void)file_->append("record|");
+      file_->sync([](absl::Status) {});
+      tick();
+    });
+  }
+  Env& env_;
+  std::unique_ptr<File> file_;
+};
+
+TEST(Nemesis, CrashMidSyncCrashesOneNodeAfterAnotherAndBringsEachBack) {
+  sim::Simulation sim(7);
+  const std::vector<NodeId> nodes{1, 2, 3};
+  for (NodeId id : nodes) {
+    sim.add_process(id, "n" + std::to_string(id), [](Env& env) { return std::make_unique<Syncer>(env); });
+  }
+  Nemesis nem(sim, nodes, [] { return NodeId{1}; }, {});
+  nem.schedule({{seconds(1), FaultKind::kCrashMidSync, seconds(2), 3}});
+  sim.run_until(TimePoint(milliseconds(900)));
+  EXPECT_EQ(sim.stats().crashes, 0u);
+  sim.run_until(TimePoint(seconds(3)));
+  // Each trap springs at the node's next sync (every 5 ms), so one node
+  // after another goes down for at most 80 ms while the fault lasts.
+  EXPECT_GE(sim.stats().crashes, 10u);
+  std::set<NodeId> victims;
+  for (NodeId id : nodes) {
+    if (sim.incarnation(id) > 0) victims.insert(id);
+  }
+  EXPECT_GE(victims.size(), 2u) << "the trap moves from node to node";
+  const uint64_t crashes = sim.stats().crashes;
+  sim.run_until(TimePoint(milliseconds(3200)));
+  // A trap that sprang just before the end may still crash its node within
+  // the sync's latency; none sprang after.
+  EXPECT_LE(sim.stats().crashes, crashes + 1) << "traps sprang after the fault ended";
+  for (NodeId id : nodes) EXPECT_TRUE(sim.running(id)) << id;
+}
 
 TEST(Nemesis, OverlappingPartitionsHealOnlyWhenBothEnd) {
   World w;

@@ -308,6 +308,49 @@ TEST(Simulation, UnsyncedWritesAreLostKeptOrTornAtCrash) {
   EXPECT_EQ(fates, (std::set<std::string>{"lost", "kept", "torn"}));
 }
 
+// crash-mid-sync's trap: the armed node dies before its next sync finishes,
+// whatever the crash weights say, and loses what that sync would have made
+// durable; the sync's callback never runs; an empty callback disarms.
+TEST(Simulation, ATrappedSyncNeverFinishesAndItsWritesAreLost) {
+  for (uint64_t seed = 0; seed < 32; ++seed) {
+    Simulation sim(seed);
+    std::vector<int64_t> ticks;
+    sim.add_process(1, "t", [&](Env& env) { return std::make_unique<Ticker>(env, ticks); });
+    sim.set_disk(1, DiskConfig{.crash = CrashDiskConfig{.keep_weight = 1, .lose_weight = 0, .tear_weight = 0}});
+    auto file = std::move(*sim.env(1)->disk().open("f", true));
+    ASSERT_TRUE(file->append("durable|").ok());
+    file->sync([](absl::Status) {});
+    sim.run_for(milliseconds(10));
+    int crashed = 0;
+    bool synced = false;
+    sim.crash_in_next_sync(1, [&] { ++crashed; });
+    ASSERT_TRUE(file->append("in-flight").ok());
+    file->sync([&](absl::Status) { synced = true; });
+    file.reset();
+    sim.run_for(milliseconds(50));
+    EXPECT_EQ(crashed, 1) << "seed " << seed;
+    EXPECT_FALSE(synced) << "seed " << seed;
+    EXPECT_FALSE(sim.running(1));
+    EXPECT_EQ(sim.disk_state(1).files.at("f")->data, "durable|") << "seed " << seed;
+    // The crash weights are the node's again: keep-only.
+    EXPECT_EQ(sim.disk_state(1).config.crash.keep_weight, 1u);
+    EXPECT_EQ(sim.disk_state(1).config.crash.lose_weight, 0u);
+  }
+  // Disarmed, a sync finishes.
+  Simulation sim(1);
+  std::vector<int64_t> ticks;
+  sim.add_process(1, "t", [&](Env& env) { return std::make_unique<Ticker>(env, ticks); });
+  sim.crash_in_next_sync(1, [] { ADD_FAILURE() << "a disarmed trap sprang"; });
+  sim.crash_in_next_sync(1, nullptr);
+  auto file = std::move(*sim.env(1)->disk().open("f", true));
+  bool synced = false;
+  ASSERT_TRUE(file->append("x").ok());
+  file->sync([&](absl::Status) { synced = true; });
+  sim.run_for(milliseconds(50));
+  EXPECT_TRUE(synced);
+  EXPECT_TRUE(sim.running(1));
+}
+
 }  // namespace
 }  // namespace shoal::sim
 
