@@ -463,10 +463,14 @@ void Nemesis::trap_syncs(TimePoint until, uint64_t salt, uint64_t step) {
   for (NodeId x : nodes_) sim_.crash_in_next_sync(x, nullptr);
   if (sim_.now() >= until) return;
   Rng pick(hash_combine(salt, step));
-  // Followers most of the time: they are the ones that vote and acknowledge.
-  NodeId x = pick.pick(nodes_);
-  if (x == leader_() && pick.chance(0.7)) x = pick.pick(nodes_);
+  // The leader a third of the time (it counts its own copy toward a
+  // quorum), any node otherwise (followers vote and acknowledge). Half the
+  // trapped syncs are stretched, so that answers from others, a commit, a
+  // reply to a client can come while the trapped one is still in flight.
+  const NodeId leader = leader_();
+  const NodeId x = leader != kNoNode && pick.chance(1.0 / 3) ? leader : pick.pick(nodes_);
   const Duration down_for = pick.range(milliseconds(1), milliseconds(80));
+  const double stretch = pick.chance(0.5) ? 1 : 5 + 45 * pick.real01();
   sim_.crash_in_next_sync(x, [this, x, down_for, until, salt, step, generation] {
     ++down_[x];  // the simulator crashed it
     sim_.after(down_for, "nemesis crash-mid-sync restart", [this, x] {
@@ -477,7 +481,7 @@ void Nemesis::trap_syncs(TimePoint until, uint64_t salt, uint64_t step) {
       }
     });
     if (trap_generation_ == generation) trap_syncs(until, salt, step + 1);
-  });
+  }, stretch);
   // A node that syncs nothing for a while (idle, down, cut off) does not
   // hold the fault up: the trap moves on.
   sim_.after(pick.range(milliseconds(20), milliseconds(200)), "nemesis crash-mid-sync move",

@@ -178,8 +178,10 @@ bool Simulation::flip_bit(NodeId node, const std::string& path, uint64_t offset,
   return true;
 }
 
-void Simulation::crash_in_next_sync(NodeId node, std::function<void()> crashed) {
+void Simulation::crash_in_next_sync(NodeId node, std::function<void()> crashed, double stretch) {
+  SHOAL_ASSERT(stretch >= 1);
   slot(node).crash_in_next_sync = std::move(crashed);
+  slot(node).crash_in_next_sync_stretch = stretch;
 }
 
 void Simulation::slow_sync(NodeId node, double factor) {

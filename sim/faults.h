@@ -62,8 +62,9 @@ class FaultControls {
   // node's next sync never finishes. The process crashes at a random moment
   // while that sync is in flight, every write not yet synced is lost, and
   // `crashed` runs then (it restarts the node when it wants it back). An
-  // empty `crashed` disarms the trap.
-  virtual void crash_in_next_sync(NodeId node, std::function<void()> crashed) = 0;
+  // empty `crashed` disarms the trap. The trapped sync takes `stretch` times
+  // its usual latency, so that more can happen while it is in flight.
+  virtual void crash_in_next_sync(NodeId node, std::function<void()> crashed, double stretch = 1) = 0;
 };
 
 }  // namespace shoal::sim

@@ -31,6 +31,7 @@ struct Slot {
   // When a fault last took or changed stored bytes (wipe, bit flip at rest).
   int64_t disk_lost_at_ns = -1;
   std::function<void()> crash_in_next_sync;  // armed by crash_in_next_sync()
+  double crash_in_next_sync_stretch = 1;
   int64_t clog_until_ns = 0;
 
   // The current incarnation.

@@ -371,9 +371,10 @@ bool Simulation::send_message(NodeId from, NodeId to, ChannelId channel, std::st
 void Simulation::schedule_sync(Slot& s, std::shared_ptr<SimFileState> file, uint64_t marker,
                                SyncCallback done) {
   const DiskConfig& c = s.disk.config;
+  const double stretch = s.crash_in_next_sync ? s.crash_in_next_sync_stretch : 1;
   const int64_t latency = static_cast<int64_t>(
       static_cast<double>(disk_rng_.range(c.sync_latency_min, c.sync_latency_max).count()) *
-      s.disk.sync_slowdown);
+      s.disk.sync_slowdown * stretch);
   // A device completes syncs in the order they were issued.
   const TimePoint done_at = std::max(now_ + Duration(latency), s.disk.last_sync_done);
   s.disk.last_sync_done = done_at;

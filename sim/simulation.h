@@ -182,7 +182,7 @@ class Simulation final : public FaultControls {
   bool flip_bit(NodeId node, const std::string& path, uint64_t offset, int bit) override;
   void wipe_disk(NodeId node) override;
   void slow_sync(NodeId node, double factor) override;
-  void crash_in_next_sync(NodeId node, std::function<void()> crashed) override;
+  void crash_in_next_sync(NodeId node, std::function<void()> crashed, double stretch = 1) override;
 
  private:
   friend class SimEnv;

@@ -47,6 +47,8 @@ enum class PlantedBug {
   kCommitIndexUnbounded,
   // An all-level write is acknowledged once a quorum holds it.
   kAllAckAtQuorum,
+  // The leader counts its own copy toward a quorum before it is durable.
+  kLeaderCountsItselfBeforeDurable,
 };
 
 PlantedBug planted_bug();

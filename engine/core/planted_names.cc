@@ -15,6 +15,7 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kReadIndexWithoutConfirmation: return "read-index-without-confirmation";
     case PlantedBug::kCommitIndexUnbounded: return "commit-index-unbounded";
     case PlantedBug::kAllAckAtQuorum: return "all-ack-at-quorum";
+    case PlantedBug::kLeaderCountsItselfBeforeDurable: return "leader-counts-itself-before-durable";
   }
   return "?";
 }
@@ -24,7 +25,8 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kVoteWithoutLogCheck, PlantedBug::kCommitEarlierTermByCount, PlantedBug::kLeaseIgnoresClockDrift,
       PlantedBug::kOverlappingMembershipChanges, PlantedBug::kAckBeforeDurable,     PlantedBug::kVoteBeforeDurable,
       PlantedBug::kQuorumOneShort,               PlantedBug::kReadIndexWithoutConfirmation,
-      PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum};
+      PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
+      PlantedBug::kLeaderCountsItselfBeforeDurable};
   return all;
 }
 

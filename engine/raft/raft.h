@@ -42,6 +42,7 @@
 // says so in its log.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -188,8 +189,10 @@ class RaftNode {
   uint64_t applied_index() const { return applied_; }
   uint64_t last_index() const { return log_->last_index(); }
   const Membership& membership() const { return config_; }
-  // The log is durable on this replica's disk up to here.
-  uint64_t durable_index() const { return durable_index_; }
+  // This replica holds the log durably up to here: in its log on disk, or
+  // in a snapshot (a follower snapshots what it applied, which may be past
+  // what its own log has synced).
+  uint64_t durable_index() const { return std::max(durable_index_, log_->first_index() - 1); }
   const LogStorage& log() const { return *log_; }
   const SnapshotStore& snapshots() const { return *snapshots_; }
   // Non-OK once storage failed: the replica stops serving and must be rebuilt.

@@ -303,7 +303,9 @@ void RaftNode::maybe_commit() {
   if (role_ != Role::kLeader) return;
   std::vector<uint64_t> matches;
   for (NodeId v : config_.voters) {
-    matches.push_back(v == id() ? durable_index_ : match_index(v));
+    const uint64_t own = planted_bug() == PlantedBug::kLeaderCountsItselfBeforeDurable ? log_->last_index()
+                                                                                        : durable_index_;
+    matches.push_back(v == id() ? own : match_index(v));
   }
   if (matches.empty()) return;
   std::sort(matches.rbegin(), matches.rend());

@@ -13,6 +13,7 @@
 #   read-index-without-confirmation chaos-clock       a deposed leader still answers linearizable reads
 #   commit-index-unbounded          chaos-churn       stale entries of an older term committed
 #   all-ack-at-quorum               chaos-kv-5        the all-level check
+#   leader-counts-itself-before-durable chaos-disk    crash-mid-sync on the leader, its sync stretched
 set -u
 shoal=$1
 planted=$(dirname "$shoal")/shoal-planted
@@ -39,6 +40,7 @@ quorum-one-short split-brain
 read-index-without-confirmation chaos-clock
 commit-index-unbounded chaos-churn
 all-ack-at-quorum chaos-kv-5
+leader-counts-itself-before-durable chaos-disk
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q 'names no planted bug' <<<"$err" || fail "an unknown planted bug name: exit $rc: $err"
