@@ -282,6 +282,7 @@ NodeConfig KvRun::node_config(bool joiner) {
   GroupSpec g;
   g.id = 0;
   g.raft = config_.raft;
+  g.snapshot_chunk_bytes = config_.snapshot_chunk_bytes;
   if (joiner) g.raft.initial_voters.clear();
   c.groups.push_back(g);
   c.raft_observer = observer_.get();

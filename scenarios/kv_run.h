@@ -97,6 +97,7 @@ struct KvRunConfig {
   std::vector<WriteLevel> write_levels{WriteLevel::kQuorum};  // per client, round robin
   std::vector<ReadLevel> read_levels{ReadLevel::kLinearizable};  // per client, round robin
   RaftOptions raft;
+  uint64_t snapshot_chunk_bytes = kDefaultSnapshotChunkBytes;
   Duration client_attempt_timeout = milliseconds(500);
   sim::BuggifyConfig buggify;  // off unless a scenario turns it on
   Duration liveness_bound = seconds(5);

@@ -317,11 +317,15 @@ std::string randomize_knobs(uint64_t seed, KvRunConfig& c) {
   r.snapshot_threshold = rng.pick(std::vector<uint64_t>{50, 200, 1000, 2000});
   r.snapshot_keep_entries = rng.below(r.snapshot_threshold / 2 + 1);
   c.client_attempt_timeout = rng.range(milliseconds(100), seconds(1));
+  // Small chunks half the time: a snapshot of a few kilobytes then travels
+  // in many messages, which loss, reordering and crashes can interleave.
+  c.snapshot_chunk_bytes = rng.chance(0.5) ? rng.range(64, 4096) : kDefaultSnapshotChunkBytes;
   return absl::StrCat("knobs: election_timeout_min=", format_duration(r.election_timeout_min),
                       " heartbeat_interval=", format_duration(r.heartbeat_interval),
                       " max_inflight_appends=", r.max_inflight_appends, " max_append_entries=", r.max_append_entries,
                       " snapshot_threshold=", r.snapshot_threshold, " snapshot_keep_entries=", r.snapshot_keep_entries,
-                      " client_attempt_timeout=", format_duration(c.client_attempt_timeout));
+                      " client_attempt_timeout=", format_duration(c.client_attempt_timeout),
+                      " snapshot_chunk_bytes=", c.snapshot_chunk_bytes);
 }
 
 void apply_raft_options(const std::map<std::string, std::string>& given, RaftOptions& r) {

@@ -363,16 +363,11 @@ void RaftNode::apply_entry(const LogEntry& e) {
   if (role_ == Role::kLeader && e.term == term_) committed_in_term_ = true;
   for (PendingWrite& w : writes_) {
     if (w.index != e.index) continue;
-    if (w.term == e.term) {
-      w.applied = true;
-      w.result = std::move(result);
-    } else if (w.done) {
-      // Another leader's entry took this index: the write was lost.
-      RaftResult lost = refusal(RaftError::kOutcomeUnknown, "entry overwritten by a newer leader");
-      lost.index = w.index;
-      w.done(std::move(lost));
-      w.done = nullptr;
-    }
+    // Pending writes are this leader's own, of its term: it steps down, and
+    // fails them, before another leader's entry can reach its log.
+    SHOAL_ASSERT(w.term == e.term);
+    w.applied = true;
+    w.result = std::move(result);
     break;
   }
 }

@@ -21,7 +21,7 @@ void KvGroup::start() {
   if (!log.ok()) {
     open_error_ = "group " + std::to_string(spec_.id) + " log: " + std::string(log.status().message());
   }
-  auto snaps = DiskSnapshotStore::open_dir(env_, dir);
+  auto snaps = DiskSnapshotStore::open_dir(env_, dir, DiskSnapshotOptions{.chunk_bytes = spec_.snapshot_chunk_bytes});
   if (open_error_.empty() && !snaps.ok()) {
     open_error_ = "group " + std::to_string(spec_.id) + " snapshot: " + std::string(snaps.status().message());
   }

@@ -23,6 +23,8 @@ struct GroupSpec {
   RaftOptions raft;  // raft.group is set from id
   kv::KvOptions kv;
   Duration session_read_timeout = seconds(1);
+  // Snapshots travel to followers in chunks of this size.
+  uint64_t snapshot_chunk_bytes = kDefaultSnapshotChunkBytes;
 };
 
 class KvGroup {
