@@ -23,22 +23,24 @@ uint64_t seeds() {
 
 class Sweep : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Sweep, EverySeedPasses) {
-  const Scenario* s = find_scenario(GetParam());
-  ASSERT_NE(s, nullptr);
-  const uint64_t n = seeds();
+// Runs the scenario over the sweep's seeds; reports up to three failures.
+void sweep(const std::string& scenario, const std::map<std::string, std::string>& params) {
+  const Scenario* s = find_scenario(scenario);
+  ASSERT_NE(s, nullptr) << scenario;
   uint64_t failed = 0;
-  for (uint64_t seed = 1; seed <= n; ++seed) {
+  for (uint64_t seed = 1; seed <= seeds() && failed < 3; ++seed) {
     ScenarioOptions o;
     o.seed = seed;
+    o.params = params;
     const ScenarioResult r = run_scenario(*s, o);
     if (!r.passed()) {
       ++failed;
       ADD_FAILURE() << describe_failure(r);
-      if (failed >= 3) break;
     }
   }
 }
+
+TEST_P(Sweep, EverySeedPasses) { sweep(GetParam(), {}); }
 
 TEST_P(Sweep, SampledSeedsAreDeterministic) {
   const Scenario* s = find_scenario(GetParam());
@@ -94,23 +96,7 @@ void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
 
 class VariantSweep : public ::testing::TestWithParam<Variant> {};
 
-TEST_P(VariantSweep, EverySeedPasses) {
-  const Variant& v = GetParam();
-  const Scenario* s = find_scenario(v.scenario);
-  ASSERT_NE(s, nullptr);
-  uint64_t failed = 0;
-  for (uint64_t seed = 1; seed <= seeds(); ++seed) {
-    ScenarioOptions o;
-    o.seed = seed;
-    o.params = v.params;
-    const ScenarioResult r = run_scenario(*s, o);
-    if (!r.passed()) {
-      ++failed;
-      ADD_FAILURE() << describe_failure(r);
-      if (failed >= 3) break;
-    }
-  }
-}
+TEST_P(VariantSweep, EverySeedPasses) { sweep(GetParam().scenario, GetParam().params); }
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, VariantSweep, ::testing::ValuesIn(variants()),
                          [](const ::testing::TestParamInfo<Variant>& i) { return i.param.name; });
