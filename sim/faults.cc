@@ -22,7 +22,9 @@ void Simulation::note(NodeId node, const char* kind, std::string text) {
   trace(kind, node, std::move(text));
 }
 
-void Simulation::crash(NodeId node) {
+void Simulation::crash(NodeId node) { crash(node, slot(node).disk.config.crash); }
+
+void Simulation::crash(NodeId node, const CrashDiskConfig& fates) {
   Slot& s = slot(node);
   if (!s.running) return;
   note(node, "fault", absl::StrCat("crash ", s.name));
@@ -37,7 +39,7 @@ void Simulation::crash(NodeId node) {
   s.incarnation++;
   s.live_timers.clear();
   s.held.clear();
-  s.disk.crash(disk_rng_);
+  s.disk.crash(disk_rng_, fates);
   if (crash_observer_) crash_observer_(node);
 }
 

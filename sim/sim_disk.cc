@@ -51,8 +51,8 @@ void tear(SimFileState& f, SimFileState::Op op, Rng& rng) {
 
 }  // namespace
 
-void SimDiskState::crash(Rng& rng) {
-  const CrashDiskConfig& w = config.crash;
+void SimDiskState::crash(Rng& rng, const CrashDiskConfig& fates) {
+  const CrashDiskConfig& w = fates;
   const uint64_t total = uint64_t{w.keep_weight} + w.lose_weight + w.tear_weight;
   for (auto& [name, f] : files) {
     if (!f->pending.empty() && total > 0) {

@@ -47,7 +47,9 @@ class SimDiskState {
 
   uint64_t used_bytes() const;
   // Decides the fate of every file's unsynced writes after a crash.
-  void crash(Rng& rng);
+  void crash(Rng& rng) { crash(rng, config.crash); }
+  // The same with these fates instead of the configured ones.
+  void crash(Rng& rng, const CrashDiskConfig& fates);
 };
 
 // Applies one op to a byte string.

@@ -387,10 +387,7 @@ void Simulation::schedule_sync(Slot& s, std::shared_ptr<SimFileState> file, uint
     const TimePoint crash_at = now_ + (in_flight > Duration(1) ? disk_rng_.range(Duration(0), in_flight - Duration(1)) : Duration(0));
     at(crash_at, absl::StrCat("crash n", s.id, " mid-sync"), [this, &s, inc = s.incarnation, crashed] {
       if (!s.running || s.incarnation != inc) return;
-      const CrashDiskConfig kept = s.disk.config.crash;
-      s.disk.config.crash = CrashDiskConfig{.keep_weight = 0, .lose_weight = 1, .tear_weight = 0};
-      crash(s.id);
-      s.disk.config.crash = kept;
+      crash(s.id, CrashDiskConfig{.keep_weight = 0, .lose_weight = 1, .tear_weight = 0});
       crashed();
     });
   }

@@ -188,6 +188,9 @@ class Simulation final : public FaultControls {
   friend class SimEnv;
   friend class SimFile;
 
+  // crash() with these fates for the unsynced writes instead of the disk's.
+  void crash(NodeId node, const CrashDiskConfig& fates);
+
   enum class EventKind : uint8_t { kTimer, kDeliver, kSyncDone, kDriver };
   struct Event {
     int64_t at_ns = 0;
