@@ -116,7 +116,7 @@ bool KvRun::replicas_agree() {
   for (NodeId id : all_node_ids()) {
     RaftNode* r = raft(id);
     if (r == nullptr || !node(id)->group(0)->error().empty() || !l->membership().contains(id)) continue;
-    const uint64_t fp = node(id)->group(0)->state().fingerprint();
+    const uint64_t fp = node(id)->group(0)->kv_state().fingerprint();
     if (fingerprint && fp != *fingerprint) return false;
     fingerprint = fp;
   }
@@ -189,7 +189,7 @@ void KvRun::judge_final_state(ScenarioResult& r) {
     RaftNode* rn = raft(id);
     if (rn == nullptr || !node(id)->group(0)->error().empty()) continue;
     if (l != nullptr && !l->membership().contains(id)) continue;  // removed from the group
-    const kv::KvStateMachine& sm = node(id)->group(0)->state();
+    const kv::KvStateMachine& sm = node(id)->group(0)->kv_state();
     check::ReplicaState state{absl::StrCat("n", id, "@", rn->applied_index())};
     for (const auto& [k, v] : sm.state().data()) state.data.emplace(k, v);
     distinct.insert(sm.fingerprint());

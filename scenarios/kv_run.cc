@@ -399,7 +399,7 @@ Node* KvRun::node(NodeId id) {
 
 RaftNode* KvRun::raft(NodeId id) {
   Node* n = node(id);
-  KvGroup* g = n ? n->group(0) : nullptr;
+  Replica* g = n ? n->group(0) : nullptr;
   return g ? g->raft() : nullptr;
 }
 

@@ -218,7 +218,9 @@ class Simulation final : public FaultControls {
   void execute(Event& e);
   void deliver(Event& e);
   void start_incarnation(Slot& s);
-  void hash_event(const Event& e);
+  // Counts and hashes an event about to run; false (and the run stops) when
+  // the guard allows no more events.
+  bool admit(const Event& e);
   void trace(const char* kind, NodeId node, std::string text);
 
   // Called by SimEnv.

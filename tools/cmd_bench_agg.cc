@@ -15,9 +15,9 @@
 #include <boost/json.hpp>
 
 #include "engine/core/random.h"
-#include "engine/query/agg_result.h"
-#include "engine/query/merge.h"
-#include "engine/shard/collection.h"
+#include "engine/search/agg_result.h"
+#include "engine/search/merge.h"
+#include "engine/search/collection.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
 
@@ -56,23 +56,23 @@ constexpr std::pair<const char*, const char*> kAggs[] = {
     {"cardinality", R"({"cardinality": {"field": "user"}})"},
 };
 
-absl::StatusOr<std::vector<std::unique_ptr<shard::Collection>>> load(const AggBenchOptions& o,
-                                                                     const query::Schema& schema) {
-  std::vector<std::unique_ptr<shard::Collection>> shards;
-  for (size_t i = 0; i < o.shards; ++i) shards.push_back(std::make_unique<shard::Collection>(schema));
+absl::StatusOr<std::vector<std::unique_ptr<search::Collection>>> load(const AggBenchOptions& o,
+                                                                     const search::Schema& schema) {
+  std::vector<std::unique_ptr<search::Collection>> shards;
+  for (size_t i = 0; i < o.shards; ++i) shards.push_back(std::make_unique<search::Collection>(schema));
   Rng rng(o.seed);
   const char* colors[] = {"red", "green", "blue", "black", "white"};
   constexpr size_t kBatch = 10000;
-  std::vector<std::vector<shard::Document>> parts(o.shards);
+  std::vector<std::vector<search::Document>> parts(o.shards);
   for (size_t i = 0; i < o.n; ++i) {
-    shard::Document d;
+    search::Document d;
     d.id = "doc" + std::to_string(i);
-    d.fields = {query::Value::keyword(colors[rng.below(5)]),
-                query::Value::keyword("user" + std::to_string(std::min(rng.below(100000), rng.below(100000)))),
-                query::Value::integer(rng.range(0, 1000)),
-                query::Value::floating(rng.exponential(40)),
-                query::Value::date(1700000000000 + rng.range(0, 90LL * 86400000)),
-                query::Value::boolean(rng.chance(0.5))};
+    d.fields = {search::Value::keyword(colors[rng.below(5)]),
+                search::Value::keyword("user" + std::to_string(std::min(rng.below(100000), rng.below(100000)))),
+                search::Value::integer(rng.range(0, 1000)),
+                search::Value::floating(rng.exponential(40)),
+                search::Value::date(1700000000000 + rng.range(0, 90LL * 86400000)),
+                search::Value::boolean(rng.chance(0.5))};
     auto& part = parts[stable_hash(d.id.data(), d.id.size()) % o.shards];
     part.push_back(std::move(d));
     if (part.size() == kBatch || i + 1 == o.n) {
@@ -96,7 +96,7 @@ int fail(const absl::Status& s) {
 int run_agg_bench(AggBenchOptions o) {
   if (o.small) o.n = std::min<size_t>(o.n, 100000);
   if (o.n == 0 || o.shards == 0 || o.repeat == 0) return usage_error("bench agg: n, shards and repeat must be positive");
-  auto schema = query::Schema::from_json(kSchema);
+  auto schema = search::Schema::from_json(kSchema);
   if (!schema.ok()) return usage_error(std::string(schema.status().message()));
   std::printf("shoal bench agg: n=%zu shards=%zu repeat=%zu seed=%llu\n", o.n, o.shards, o.repeat,
               static_cast<unsigned long long>(o.seed));
@@ -106,7 +106,7 @@ int run_agg_bench(AggBenchOptions o) {
   std::printf("%-15s %14s %12s %12s %14s\n", "aggregation", "partial doc/s", "merge ms", "bytes/shard",
               "end-to-end ms");
   for (const auto& [kind, body] : kAggs) {
-    auto request = query::parse_search_request(std::string(R"({"size": 0, "aggs": {"a": )") + body + "}}", *schema);
+    auto request = search::parse_search_request(std::string(R"({"size": 0, "aggs": {"a": )") + body + "}}", *schema);
     if (!request.ok()) return usage_error(std::string(request.status().message()));
     double partial_s = 0, merge_s = 0;
     size_t bytes = 0;
@@ -116,20 +116,20 @@ int run_agg_bench(AggBenchOptions o) {
       for (const auto& s : shards) {
         auto result = s->search(*request);
         if (!result.ok()) return fail(result.status());
-        wire.push_back(query::encode_shard_result(*request, *result));
+        wire.push_back(search::encode_shard_result(*request, *result));
       }
       partial_s += seconds_since(t);
       bytes = 0;
       for (const std::string& w : wire) bytes += w.size();
       t = Clock::now();
-      std::vector<std::pair<uint32_t, query::ShardResult>> results;
+      std::vector<std::pair<uint32_t, search::ShardResult>> results;
       for (size_t i = 0; i < wire.size(); ++i) {
-        auto decoded = query::decode_shard_result(*request, *schema, wire[i]);
+        auto decoded = search::decode_shard_result(*request, *schema, wire[i]);
         if (!decoded.ok()) return fail(decoded.status());
         results.emplace_back(static_cast<uint32_t>(i), std::move(*decoded));
       }
-      query::SearchResponse merged = query::merge_shard_results(*request, std::move(results), {});
-      auto body_json = query::render_response(*request, *schema, merged);
+      search::SearchResponse merged = search::merge_shard_results(*request, std::move(results), {});
+      auto body_json = search::render_response(*request, *schema, merged);
       if (!body_json.ok()) return fail(body_json.status());
       merge_s += seconds_since(t);
     }

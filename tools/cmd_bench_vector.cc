@@ -26,9 +26,9 @@
 #include <faiss/IndexIVFFlat.h>
 
 #include "engine/core/random.h"
-#include "engine/query/merge.h"
-#include "engine/shard/collection.h"
-#include "engine/shard/faiss_threads.h"
+#include "engine/search/merge.h"
+#include "engine/search/collection.h"
+#include "engine/search/faiss_threads.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
 
@@ -129,7 +129,7 @@ uint32_t nlist_of(const VectorBenchOptions& o) {
 size_t train_points(const VectorBenchOptions& o) {
   const size_t wanted = size_t{nlist_of(o)} * std::max<uint32_t>(1, o.train_per_list);
   const size_t whole_batches = (wanted + o.batch - 1) / o.batch * o.batch;
-  return std::min({o.n, whole_batches, size_t{nlist_of(o)} * shard::kIvfTrainPointsPerList});
+  return std::min({o.n, whole_batches, size_t{nlist_of(o)} * search::kIvfTrainPointsPerList});
 }
 
 // One implementation under test: fed batch after batch, then asked query
@@ -211,7 +211,7 @@ std::string schema_json(const std::string& kind, const VectorBenchOptions& o) {
 // documents is the client's work and is not timed; validation and indexing are.
 class ShoalSide final : public Side {
  public:
-  ShoalSide(const Dataset& d, const VectorBenchOptions& o, query::Schema schema)
+  ShoalSide(const Dataset& d, const VectorBenchOptions& o, search::Schema schema)
       : d_(d), o_(o), collection_(std::move(schema)) {
     request_.knn.emplace();
     request_.knn->k = static_cast<uint32_t>(o.k);
@@ -220,8 +220,8 @@ class ShoalSide final : public Side {
     request_.source = false;
   }
 
-  std::vector<shard::Document> batch(size_t first, size_t count) const {
-    std::vector<shard::Document> docs(count);
+  std::vector<search::Document> batch(size_t first, size_t count) const {
+    std::vector<search::Document> docs(count);
     for (size_t j = 0; j < count; ++j) {
       docs[j].id = std::to_string(first + j);
       docs[j].vector.assign(d_.base.begin() + static_cast<ptrdiff_t>((first + j) * o_.dim),
@@ -239,18 +239,18 @@ class ShoalSide final : public Side {
   absl::StatusOr<std::vector<idx_t>> query(size_t) override {
     auto shard_result = collection_.search(request_);
     if (!shard_result.ok()) return shard_result.status();
-    query::SearchResponse resp = query::merge_shard_results(request_, {{0, std::move(*shard_result)}}, {});
+    search::SearchResponse resp = search::merge_shard_results(request_, {{0, std::move(*shard_result)}}, {});
     std::vector<idx_t> found;
-    for (const query::Hit& h : resp.hits) found.push_back(std::stoll(h.id));
+    for (const search::Hit& h : resp.hits) found.push_back(std::stoll(h.id));
     return found;
   }
 
  private:
   const Dataset& d_;
   const VectorBenchOptions& o_;
-  shard::Collection collection_;
-  query::SearchRequest request_;
-  std::vector<shard::Document> pending_;
+  search::Collection collection_;
+  search::SearchRequest request_;
+  std::vector<search::Document> pending_;
   uint64_t revision_ = 0;
 };
 
@@ -318,7 +318,7 @@ int run_vector_bench(VectorBenchOptions o) {
   if (o.n == 0 || o.dim == 0 || o.queries == 0 || o.k == 0 || o.k > o.n || o.batch == 0 || o.clusters == 0) {
     return usage_error("bench vector: n, dim, queries, k, batch and clusters must be positive, and k <= n");
   }
-  shard::set_faiss_threads(o.threads);
+  search::set_faiss_threads(o.threads);
   std::printf("shoal bench vector: n=%zu dim=%u queries=%zu k=%zu clusters=%zu batch=%zu seed=%llu threads=%d\n",
               o.n, o.dim, o.queries, o.k, o.clusters, o.batch, static_cast<unsigned long long>(o.seed), o.threads);
   std::printf("  hnsw m=%u ef_construction=%u ef_search=%u; ivf nlist=%u nprobe=%u trained on %zu points\n",
@@ -330,7 +330,7 @@ int run_vector_bench(VectorBenchOptions o) {
   std::stringstream kinds(o.kinds);
   for (std::string kind; std::getline(kinds, kind, ',');) {
     if (kind != "flat" && kind != "ivf" && kind != "hnsw") return usage_error("bench vector: unknown kind " + kind);
-    auto schema = query::Schema::from_json(schema_json(kind, o));
+    auto schema = search::Schema::from_json(schema_json(kind, o));
     if (!schema.ok()) return usage_error(std::string(schema.status().message()));
     Measurement raw_m, shoal_m;
     {

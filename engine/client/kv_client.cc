@@ -9,7 +9,6 @@ namespace shoal {
 namespace {
 // Request ids carry the operation number above the attempt number, so a late
 // reply to an earlier attempt of the same operation still counts.
-constexpr int kAttemptBits = 16;
 }  // namespace
 
 const char* to_string(OpOutcome o) {
@@ -23,15 +22,14 @@ const char* to_string(OpOutcome o) {
 }
 
 KvClient::KvClient(Env& env, KvClientOptions options)
-    : env_(env), options_(std::move(options)), attempt_timer_(env.clock()) {
+    : env_(env), options_(std::move(options)), rpc_(env), attempt_timer_(env.clock()) {
   SHOAL_ASSERT(options_.client_id != kv::kNoClient);
   SHOAL_ASSERT(!options_.nodes.empty());
   rotation_ = env_.random().below(options_.nodes.size());
   target_ = options_.nodes[rotation_];
-  env_.network().set_handler(kClientChannel, [this](Message&& m) { on_reply(std::move(m)); });
 }
 
-KvClient::~KvClient() { env_.network().set_handler(kClientChannel, {}); }
+KvClient::~KvClient() = default;
 
 NodeId KvClient::next_node() {
   rotation_ = (rotation_ + 1) % options_.nodes.size();
@@ -43,7 +41,7 @@ void KvClient::write(kv::Write w, KvCallback done) {
   kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w)};
   Op op;
   op.number = ++op_number_;
-  op.request = ClientRequest{0, options_.group, true, static_cast<uint8_t>(options_.write_level), 0,
+  op.request = ClientRequest{options_.group, true, static_cast<uint8_t>(options_.write_level), 0,
                              kv::encode_command(c)};
   op.done = std::move(done);
   start(std::move(op));
@@ -55,7 +53,7 @@ void KvClient::read(std::string key, KvCallback done) {
   kv::Query q = kv::Get{std::move(key), session ? token_ : 0};
   Op op;
   op.number = ++op_number_;
-  op.request = ClientRequest{0, options_.group, false, static_cast<uint8_t>(options_.read_level), token_,
+  op.request = ClientRequest{options_.group, false, static_cast<uint8_t>(options_.read_level), token_,
                              kv::encode_query(q)};
   op.done = std::move(done);
   start(std::move(op));
@@ -79,18 +77,16 @@ void KvClient::attempt() {
     return finish(std::move(timed_out));
   }
   op.attempts++;
-  op.request.request_id = (op.number << kAttemptBits) | (static_cast<uint64_t>(op.attempts) & 0xffff);
   // Reads that any replica may serve go anywhere; the rest go to the leader.
   const bool anywhere = !op.request.write && (op.request.level == static_cast<uint8_t>(ReadLevel::kAny) ||
                                               op.request.level == static_cast<uint8_t>(ReadLevel::kSession));
   const NodeId to = anywhere ? options_.nodes[env_.random().below(options_.nodes.size())] : target_;
-  env_.network().send(to, kClientChannel, encode_request(op.request));
-  const uint64_t number = op.number;
   // BUGGIFY: give up on an attempt early; the retry carries the same
   // sequence, so the server must deduplicate it.
   const Duration timeout = BUGGIFY(env_) ? options_.attempt_timeout / 10 : options_.attempt_timeout;
-  attempt_timer_.arm(timeout, [this, number] {
-    if (op_ && op_->number == number) retry(next_node());
+  const uint64_t number = op.number;
+  rpc_.call(to, kGroupRequestMethod, encode_request(op.request), timeout, [this, number](Reply reply) {
+    if (op_ && op_->number == number) on_reply(std::move(reply));
   });
 }
 
@@ -102,61 +98,59 @@ void KvClient::retry(NodeId next) {
   });
 }
 
-void KvClient::on_reply(Message&& m) {
-  auto reply = decode_reply(m.payload);
-  if (!reply.ok() || !op_ || (reply->request_id >> kAttemptBits) != op_->number) return;
+void KvClient::on_reply(Reply reply) {
   Op& op = *op_;
-  switch (reply->status) {
-    case ReplyStatus::kOk: {
-      // Success always carries the state machine's answer; without one the
-      // reply is garbled, and another attempt will answer.
-      auto result = kv::decode_result(reply->payload);
-      if (!result.ok()) return;
-      if (!op.request.write && result->code == kv::Code::kBehind) return retry(next_node());
-      KvOpResult r;
-      r.outcome = OpOutcome::kOk;
-      r.result = *result;
-      r.index = op.request.write ? reply->index : 0;
-      r.served_by = m.from;
-      r.attempts = op.attempts;
-      if (result->code == kv::Code::kSessionExpired || result->code == kv::Code::kStaleSequence) {
-        r.outcome = OpOutcome::kUnknown;
-        r.error = result->message;
-      }
-      token_ = std::max(token_, reply->index);
-      if (op.request.write || options_.read_level != ReadLevel::kAny) target_ = m.from;
-      return finish(std::move(r));
-    }
-    case ReplyStatus::kAccepted: {
-      if (!op.request.write) return;  // only writes are accepted; a garbled reply
-      KvOpResult r;
-      r.outcome = OpOutcome::kAccepted;
-      r.index = reply->index;
-      r.served_by = m.from;
-      r.attempts = op.attempts;
-      // If the write survives, a session read waits for it.
-      token_ = std::max(token_, reply->index);
-      target_ = m.from;
-      return finish(std::move(r));
-    }
-    case ReplyStatus::kOverloaded:
+  if (!reply.ok()) return on_error(reply);
+  auto served = decode_reply(reply.payload);
+  if (!served.ok()) return retry(next_node());  // garbled; another attempt will answer
+  KvOpResult r;
+  r.served_by = reply.from;
+  r.attempts = op.attempts;
+  r.index = op.request.write ? served->index : 0;
+  if (served->accepted) {
+    if (!op.request.write) return retry(next_node());  // only writes are accepted; garbled
+    r.outcome = OpOutcome::kAccepted;
+    // If the write survives, a session read waits for it.
+    token_ = std::max(token_, served->index);
+    target_ = reply.from;
+    return finish(std::move(r));
+  }
+  // Success always carries the state machine's answer; without one the
+  // reply is garbled, and another attempt will answer.
+  auto result = kv::decode_result(served->payload);
+  if (!result.ok()) return retry(next_node());
+  if (!op.request.write && result->code == kv::Code::kBehind) return retry(next_node());
+  r.outcome = OpOutcome::kOk;
+  r.result = *result;
+  if (result->code == kv::Code::kSessionExpired || result->code == kv::Code::kStaleSequence) {
+    r.outcome = OpOutcome::kUnknown;
+    r.error = result->message;
+  }
+  token_ = std::max(token_, served->index);
+  if (op.request.write || options_.read_level != ReadLevel::kAny) target_ = reply.from;
+  finish(std::move(r));
+}
+
+void KvClient::on_error(const Reply& reply) {
+  switch (reply.error.code) {
+    case ErrorCode::kOverloaded:
       // A healthy leader with a full queue: wait and ask it again.
-      return retry(m.from);
-    case ReplyStatus::kNotLeader:
-      return retry(reply->leader_hint != kNoNode ? reply->leader_hint : next_node());
-    case ReplyStatus::kUnknown:
-    case ReplyStatus::kUnavailable:
-      return retry(next_node());
-    case ReplyStatus::kBadRequest:
+      return retry(reply.from);
+    case ErrorCode::kNotLeader:
+      return retry(reply.error.leader_hint != kNoNode ? reply.error.leader_hint : next_node());
+    case ErrorCode::kBadRequest: {
       // Refused before it was proposed: the same bytes never reach a log.
-    {
       KvOpResult r;
       r.outcome = OpOutcome::kFail;
-      r.error = reply->message;
-      r.served_by = m.from;
-      r.attempts = op.attempts;
+      r.error = reply.error.describe();
+      r.served_by = reply.from;
+      r.attempts = op_->attempts;
       return finish(std::move(r));
     }
+    default:
+      // Deadline, unavailable, an outcome the node could not tell, a group
+      // the node does not host: the same sequence number goes elsewhere.
+      return retry(next_node());
   }
 }
 

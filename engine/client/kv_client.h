@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/env/env.h"
+#include "engine/rpc/rpc.h"
 #include "engine/server/client_protocol.h"
 #include "engine/shard/kv_command.h"
 
@@ -83,7 +84,8 @@ class KvClient {
   // Starts an operation: its first attempt runs on the loop, not now.
   void start(Op op);
   void attempt();
-  void on_reply(Message&& m);
+  void on_reply(Reply reply);
+  void on_error(const Reply& reply);
   void finish(KvOpResult r);
   void retry(NodeId next);
   NodeId next_node();
@@ -95,6 +97,7 @@ class KvClient {
   uint64_t op_number_ = 0;
   NodeId target_ = kNoNode;
   size_t rotation_ = 0;
+  Rpc rpc_;
   std::optional<Op> op_;
   TimerSlot attempt_timer_;
 };

@@ -8,7 +8,8 @@ namespace shoal {
 
 inline constexpr ChannelId kHealthChannel = 1;
 inline constexpr ChannelId kAdminChannel = 2;
-inline constexpr ChannelId kClientChannel = 3;
+// Channel 3 carried the client protocol before it moved onto rpc; unused.
+// engine/rpc/rpc.h: requests on 4, replies on 5.
 // Raft group g uses kRaftChannelBase + g.
 inline constexpr ChannelId kRaftChannelBase = 1000;
 

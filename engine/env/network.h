@@ -4,7 +4,7 @@
 // delayed, dropped, duplicated or reordered (by the simulator's nemesis, or by
 // a TCP reconnect in real mode); it is never corrupted — the real transport
 // checksums frames and drops bad ones. Request/response, ids and timeouts are
-// helpers built on top (see engine/env/rpc.h), not promises of this interface.
+// helpers built on top (see engine/rpc/rpc.h), not promises of this interface.
 //
 // Every message names a channel so that one process can host many services
 // (health, many raft groups, the client API). Only the owning event loop calls

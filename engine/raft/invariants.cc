@@ -1,5 +1,6 @@
 #include "engine/raft/invariants.h"
 
+#include "engine/core/assert.h"
 #include "engine/core/random.h"
 
 namespace shoal {
@@ -13,7 +14,15 @@ void RaftInvariants::violation(std::string what) {
   if (violations_.size() < kViolationsKept) violations_.push_back(std::move(what));
 }
 
+void RaftInvariants::check_group(const RaftNode& node) {
+  if (!group_) group_ = node.group();
+  // One checker per group: a replica of another group here would make two
+  // groups' leaders look like two leaders of one term.
+  SHOAL_ASSERT(*group_ == node.group());
+}
+
 void RaftInvariants::on_start(const RaftNode& node) {
+  check_group(node);
   commit_[node.id()] = node.commit_index();
   last_applied_[node.id()] = node.applied_index();
   check_positions(node);
@@ -37,6 +46,7 @@ uint64_t RaftInvariants::committed_in(uint64_t index) const {
 }
 
 void RaftInvariants::on_role(const RaftNode& node) {
+  check_group(node);
   if (!node.is_leader()) return;
   auto [it, fresh] = leaders_.emplace(node.term(), node.id());
   if (!fresh && it->second != node.id()) {
@@ -65,6 +75,7 @@ void RaftInvariants::on_role(const RaftNode& node) {
 }
 
 void RaftInvariants::on_commit(const RaftNode& node) {
+  check_group(node);
   uint64_t& c = commit_[node.id()];
   if (node.commit_index() < c) {
     violation("replica " + std::to_string(node.id()) + " commit index went back from " +
@@ -109,6 +120,7 @@ void RaftInvariants::note_committed(uint64_t commit, uint64_t term) {
 }
 
 void RaftInvariants::on_apply(const RaftNode& node, const LogEntry& entry) {
+  check_group(node);
   uint64_t& last = last_applied_[node.id()];
   if (entry.index != last + 1) {
     violation("replica " + std::to_string(node.id()) + " applied " + std::to_string(entry.index) +
@@ -125,6 +137,7 @@ void RaftInvariants::on_apply(const RaftNode& node, const LogEntry& entry) {
 }
 
 void RaftInvariants::on_restore(const RaftNode& node, uint64_t index, uint64_t term) {
+  check_group(node);
   last_applied_[node.id()] = index;
   note_committed(index, node.term());
   if (auto it = applied_.find(index); it != applied_.end() && it->second.term != term) {
@@ -135,6 +148,7 @@ void RaftInvariants::on_restore(const RaftNode& node, uint64_t index, uint64_t t
 }
 
 void RaftInvariants::on_lease_read(const RaftNode& node) {
+  check_group(node);
   auto newer = leaders_.upper_bound(node.term());
   if (newer == leaders_.end()) return;
   violation("leader " + std::to_string(node.id()) + " of term " + std::to_string(node.term()) +
@@ -165,6 +179,31 @@ void RaftInvariants::check_log_matching(const std::vector<const RaftNode*>& node
       }
     }
   }
+}
+
+}  // namespace shoal
+
+namespace shoal {
+
+void RaftInvariantsByGroup::check_log_matching(const std::vector<const RaftNode*>& nodes) {
+  std::map<GroupId, std::vector<const RaftNode*>> by_group;
+  for (const RaftNode* n : nodes) by_group[n->group()].push_back(n);
+  for (auto& [g, members] : by_group) groups_[g].check_log_matching(members);
+}
+
+bool RaftInvariantsByGroup::ok() const {
+  for (const auto& [g, inv] : groups_) {
+    if (!inv.ok()) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> RaftInvariantsByGroup::violations() const {
+  std::vector<std::string> out;
+  for (const auto& [g, inv] : groups_) {
+    for (const std::string& v : inv.violations()) out.push_back("group " + std::to_string(g) + ": " + v);
+  }
+  return out;
 }
 
 }  // namespace shoal

@@ -26,9 +26,15 @@
 // check_log_matching() checks the log matching property across replicas on
 // demand (it costs a pass over the logs). Violations are kept, never thrown:
 // the scenario reports them with the seed that found them.
+//
+// A RaftInvariants judges ONE group: every replica it observes must be of
+// the group it first saw (asserted), because two groups on one node are not
+// two leaders of one term. RaftInvariantsByGroup observes any number of
+// groups and keeps one checker per group, keyed by (group, node).
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,6 +85,33 @@ class RaftInvariants final : public RaftObserver {
   std::map<uint64_t, uint64_t> commit_term_runs_;
   uint64_t max_committed_ = 0;
   std::vector<std::string> violations_;
+  std::optional<GroupId> group_;  // the group judged, once a replica was seen
+  void check_group(const RaftNode& node);
+};
+
+class RaftInvariantsByGroup final : public RaftObserver {
+ public:
+  void on_start(const RaftNode& node) override { of(node).on_start(node); }
+  void on_role(const RaftNode& node) override { of(node).on_role(node); }
+  void on_commit(const RaftNode& node) override { of(node).on_commit(node); }
+  void on_apply(const RaftNode& node, const LogEntry& entry) override { of(node).on_apply(node, entry); }
+  void on_restore(const RaftNode& node, uint64_t index, uint64_t term) override {
+    of(node).on_restore(node, index, term);
+  }
+  void on_lease_read(const RaftNode& node) override { of(node).on_lease_read(node); }
+
+  // Log matching within each group of `nodes`.
+  void check_log_matching(const std::vector<const RaftNode*>& nodes);
+  bool ok() const;
+  // Every group's violations, each prefixed "group <g>: ".
+  std::vector<std::string> violations() const;
+  // The checker of one group (created empty when the group was never seen).
+  const RaftInvariants& group(GroupId g) { return groups_[g]; }
+  const std::map<GroupId, RaftInvariants>& groups() const { return groups_; }
+
+ private:
+  RaftInvariants& of(const RaftNode& node) { return groups_[node.group()]; }
+  std::map<GroupId, RaftInvariants> groups_;
 };
 
 }  // namespace shoal

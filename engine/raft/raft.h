@@ -181,6 +181,7 @@ class RaftNode {
 
   // ---- state, for servers, tests and invariant checkers
   NodeId id() const { return env_.self(); }
+  GroupId group() const { return options_.group; }
   Role role() const { return role_; }
   bool is_leader() const { return role_ == Role::kLeader; }
   uint64_t term() const { return term_; }

@@ -53,6 +53,12 @@ class StateMachine {
 
   // A stable hash of the whole state, for convergence checks.
   virtual uint64_t fingerprint() const = 0;
+
+  // Whether these bytes decode as a command / a query of this machine: a
+  // server refuses malformed requests before they reach the log, so the log
+  // holds only commands apply() understands.
+  virtual bool accepts_command(std::string_view command) const { return true; }
+  virtual bool accepts_query(std::string_view request) const { return true; }
 };
 
 }  // namespace shoal

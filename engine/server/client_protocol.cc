@@ -23,22 +23,8 @@ const char* to_string(ReadLevel l) {
   return "?";
 }
 
-const char* to_string(ReplyStatus s) {
-  switch (s) {
-    case ReplyStatus::kOk: return "ok";
-    case ReplyStatus::kNotLeader: return "not-leader";
-    case ReplyStatus::kUnavailable: return "unavailable";
-    case ReplyStatus::kUnknown: return "unknown";
-    case ReplyStatus::kBadRequest: return "bad-request";
-    case ReplyStatus::kAccepted: return "accepted";
-    case ReplyStatus::kOverloaded: return "overloaded";
-  }
-  return "?";
-}
-
 std::string encode_request(const ClientRequest& r) {
   Writer w;
-  w.u64(r.request_id);
   w.u32(r.group);
   w.boolean(r.write);
   w.u8(r.level);
@@ -50,7 +36,6 @@ std::string encode_request(const ClientRequest& r) {
 absl::StatusOr<ClientRequest> decode_request(std::string_view bytes) {
   Reader rd(bytes);
   ClientRequest r;
-  r.request_id = rd.u64();
   r.group = rd.u32();
   r.write = rd.boolean();
   r.level = rd.u8();
@@ -63,26 +48,19 @@ absl::StatusOr<ClientRequest> decode_request(std::string_view bytes) {
 
 std::string encode_reply(const ClientReply& r) {
   Writer w;
-  w.u64(r.request_id);
-  w.u8(static_cast<uint8_t>(r.status));
-  w.u32(r.leader_hint);
+  w.boolean(r.accepted);
   w.varint(r.index);
   w.bytes(r.payload);
-  w.bytes(r.message);
   return w.take();
 }
 
 absl::StatusOr<ClientReply> decode_reply(std::string_view bytes) {
   Reader rd(bytes);
   ClientReply r;
-  r.request_id = rd.u64();
-  const uint8_t status = rd.u8();
-  r.leader_hint = rd.u32();
+  r.accepted = rd.boolean();
   r.index = rd.varint();
   r.payload = rd.bytes();
-  r.message = rd.bytes();
-  if (!rd.finished_ok() || status < 1 || status > kReplyStatusMax) return absl::InvalidArgumentError("malformed client reply");
-  r.status = static_cast<ReplyStatus>(status);
+  if (!rd.finished_ok()) return absl::InvalidArgumentError("malformed client reply");
   return r;
 }
 

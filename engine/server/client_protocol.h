@@ -1,11 +1,12 @@
 // The client protocol: how clients talk to a node's replication groups.
 //
-// Requests and responses travel on kClientChannel. A request names its group,
-// whether it writes or reads, the consistency level, and carries a KV command
-// or query (engine/shard/kv_command.h) as opaque bytes. A node answers every
-// request it decodes, exactly once: with the state machine's result, or with
-// a redirect to the leader it knows, or with an error. Malformed requests are
-// dropped (and logged): there is nobody trustworthy to answer.
+// Requests and responses are rpc calls (engine/rpc/rpc.h) of
+// kGroupRequestMethod. A request names its group, whether it writes or reads,
+// the consistency level, and carries the group's command or query (a KV one,
+// engine/shard/kv_command.h, or a collection shard's) as opaque bytes. A node
+// answers every request exactly once: with the state machine's result, or
+// with a typed error (a redirect to the leader it knows is kNotLeader with a
+// leader hint). A malformed request is answered kBadRequest.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/core/ids.h"
+#include "engine/rpc/wire.h"
 
 namespace shoal {
 
@@ -32,37 +34,28 @@ enum class ReadLevel : uint8_t {
 const char* to_string(WriteLevel l);
 const char* to_string(ReadLevel l);
 
+// The rpc method every replication group serves requests on (engine/rpc).
+inline constexpr MethodId kGroupRequestMethod = 1;
+
 struct ClientRequest {
-  uint64_t request_id = 0;
   uint32_t group = 0;
   bool write = false;
   uint8_t level = 0;  // a WriteLevel or a ReadLevel
   uint64_t session_index = 0;  // kSession reads: the lowest applied index acceptable
-  std::string payload;  // kv::Command (write) or kv::Query (read), encoded
+  std::string payload;  // the group's command (write) or query (read), encoded
 };
 
-enum class ReplyStatus : uint8_t {
-  kOk = 1,           // payload holds the state machine's result
-  kNotLeader = 2,    // try leader_hint (kNoNode: unknown); the request had no effect
-  kUnavailable = 3,  // this node cannot serve now (no quorum, behind, failed storage)
-  kUnknown = 4,      // the write may or may not have taken effect (leadership lost)
-  kBadRequest = 5,   // malformed payload; retrying will not help
-  // A leader-level write the leader holds durably but has not applied: it
-  // will take effect unless the leader fails first, and it has no result yet
-  // (payload empty) — a CAS's comparison is decided when it applies.
-  kAccepted = 6,
-  kOverloaded = 7,   // the node is over a bound on pending work; retry it later
-};
-inline constexpr uint8_t kReplyStatusMax = 7;
-const char* to_string(ReplyStatus s);
-
+// A request served: the state machine's result, or — for a leader-level
+// write the leader holds durably but has not applied — "accepted": it will
+// take effect unless the leader fails first, and it has no result yet
+// (payload empty; a CAS's comparison is decided when it applies). Requests
+// not served are answered with a typed Error through rpc instead:
+//   kNotLeader (leader_hint), kUnavailable, kOverloaded, kOutcomeUnknown
+//   (leadership lost after the write was appended), kBadRequest.
 struct ClientReply {
-  uint64_t request_id = 0;
-  ReplyStatus status = ReplyStatus::kOk;
-  NodeId leader_hint = kNoNode;
+  bool accepted = false;
   uint64_t index = 0;      // writes: the entry's index; reads: the index read at
-  std::string payload;     // kv::Result, encoded (kOk only; empty for kAccepted)
-  std::string message;     // why, for errors
+  std::string payload;     // the state machine's result (empty when accepted)
 };
 
 std::string encode_request(const ClientRequest& r);

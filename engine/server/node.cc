@@ -10,7 +10,8 @@
 
 namespace shoal {
 
-Node::Node(Env& env, NodeConfig config) : env_(env), config_(std::move(config)) {
+Node::Node(Env& env, NodeConfig config)
+    : env_(env), config_(std::move(config)), rpc_(std::make_unique<Rpc>(env)) {
   SHOAL_ASSERT(std::find(config_.members.begin(), config_.members.end(), env_.self()) !=
          config_.members.end());
   std::vector<NodeId> peers;
@@ -22,49 +23,60 @@ Node::Node(Env& env, NodeConfig config) : env_(env), config_(std::move(config)) 
 
 Node::~Node() {
   env_.network().set_handler(kAdminChannel, {});
-  env_.network().set_handler(kClientChannel, {});
 }
 
 void Node::start() {
   env_.network().set_handler(kAdminChannel, [this](Message&& m) { on_admin(std::move(m)); });
   health_->start();
   for (const GroupSpec& spec : config_.groups) {
-    groups_.push_back(std::make_unique<KvGroup>(env_, spec, config_.raft_observer));
-    groups_.back()->start();
+    const bool added = add_replica(spec);
+    SHOAL_ASSERT(added);  // a node config names each group once
   }
-  env_.network().set_handler(kClientChannel, [this](Message&& m) { on_client(std::move(m)); });
+  rpc_->serve(kGroupRequestMethod, [this](Request r, Responder responder) {
+    on_group_request(std::move(r), std::move(responder));
+  });
 }
 
 std::string Node::error() const {
   std::string e = health_->error();
-  for (const auto& g : groups_) {
+  for (const auto& [id, g] : replicas_) {
     const std::string ge = g->error();
     if (!ge.empty()) e += (e.empty() ? "" : "; ") + ge;
   }
   return e;
 }
 
-KvGroup* Node::group(GroupId id) {
-  for (auto& g : groups_) {
-    if (g->id() == id) return g.get();
-  }
-  return nullptr;
+Replica* Node::group(GroupId id) {
+  auto it = replicas_.find(id);
+  return it == replicas_.end() ? nullptr : it->second.get();
 }
 
-void Node::on_client(Message&& m) {
-  auto request = decode_request(m.payload);
-  if (!request.ok()) {
-    env_.log(LogLevel::kWarn, "client", "dropped malformed request from " + std::to_string(m.from));
-    return;
-  }
-  KvGroup* g = group(request->group);
+const Replica* Node::group(GroupId id) const {
+  auto it = replicas_.find(id);
+  return it == replicas_.end() ? nullptr : it->second.get();
+}
+
+bool Node::add_replica(const GroupSpec& spec) {
+  if (replicas_.contains(spec.id)) return false;
+  auto r = std::make_unique<Replica>(env_, spec, config_.raft_observer);
+  Replica& replica = *r;
+  replicas_.emplace(spec.id, std::move(r));
+  replica.start();
+  return true;
+}
+
+bool Node::drop_replica(GroupId id) {
+  return replicas_.erase(id) > 0;
+}
+
+void Node::on_group_request(Request&& request, Responder responder) {
+  auto decoded = decode_request(request.payload);
+  if (!decoded.ok()) return responder.fail(make_error(ErrorCode::kBadRequest, std::string(decoded.status().message())));
+  Replica* g = group(decoded->group);
   if (g == nullptr) {
-    ClientReply r{request->request_id, ReplyStatus::kBadRequest, kNoNode, 0, "",
-                  "no group " + std::to_string(request->group) + " on this node"};
-    env_.network().send(m.from, kClientChannel, encode_reply(r));
-    return;
+    return responder.fail(make_error(ErrorCode::kNotFound, "no group " + std::to_string(decoded->group) + " on this node"));
   }
-  g->handle(m.from, std::move(*request));
+  g->handle(std::move(*decoded), std::move(responder));
 }
 
 std::string Node::status_json() const {
@@ -91,9 +103,10 @@ std::string Node::status_json() const {
   }
   o["peers"] = std::move(peers);
   boost::json::array groups;
-  for (const auto& g : groups_) {
+  for (const auto& [id, g] : replicas_) {
     boost::json::object go;
-    go["id"] = g->id();
+    go["id"] = id;
+    go["kind"] = to_string(g->kind());
     if (!g->error().empty()) go["error"] = g->error();
     if (const RaftNode* r = g->raft()) {
       go["role"] = to_string(r->role());

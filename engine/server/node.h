@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "engine/cluster/health.h"
-#include "engine/server/kv_group.h"
+#include "absl/container/btree_map.h"
+#include "engine/server/replica.h"
 #include "engine/env/env.h"
+#include "engine/rpc/rpc.h"
 
 namespace shoal {
 
@@ -22,7 +24,8 @@ struct NodeConfig {
   HealthConfig health;
   // Observes every peer status change (the simulator's checkers use it).
   HealthMonitor::ChangeCallback on_health_change;
-  // The replication groups this node hosts a replica of.
+  // The replication groups this node hosts a replica of from its start
+  // (more are added and dropped at run time: add_replica, drop_replica).
   std::vector<GroupSpec> groups;
   // Observes every hosted Raft replica (the simulator's invariant checker).
   RaftObserver* raft_observer = nullptr;
@@ -45,23 +48,34 @@ class Node {
 
   NodeId id() const { return env_.self(); }
   HealthMonitor& health() { return *health_; }
+  Rpc& rpc() { return *rpc_; }
   const HealthMonitor& health() const { return *health_; }
   // The node cannot serve: names why (e.g. a corrupt file). Empty when fine.
   std::string error() const;
-  // The hosted group with this id, or nullptr.
-  KvGroup* group(GroupId id);
+  // The hosted replica of this group, or nullptr.
+  Replica* group(GroupId id);
+  const Replica* group(GroupId id) const;
+  // Every hosted replica, by group id.
+  const absl::btree_map<GroupId, std::unique_ptr<Replica>>& replicas() const { return replicas_; }
+  // Starts hosting a replica of spec.id. Returns false (changing nothing)
+  // when one is hosted already.
+  bool add_replica(const GroupSpec& spec);
+  // Stops the replica of `id` (its storage stays on disk). Returns false when
+  // none is hosted.
+  bool drop_replica(GroupId id);
 
   // The node's status as JSON: its id, boot counter and per-peer health.
   std::string status_json() const;
 
  private:
   void on_admin(Message&& m);
-  void on_client(Message&& m);
+  void on_group_request(Request&& request, Responder responder);
 
   Env& env_;
   NodeConfig config_;
+  std::unique_ptr<Rpc> rpc_;
   std::unique_ptr<HealthMonitor> health_;
-  std::vector<std::unique_ptr<KvGroup>> groups_;
+  absl::btree_map<GroupId, std::unique_ptr<Replica>> replicas_;
 };
 
 }  // namespace shoal

@@ -76,6 +76,8 @@ class KvStateMachine final : public StateMachine {
   // PROMISES: an encoded Result; malformed bytes give kError.
   std::string query(std::string_view request) const override;
   std::string snapshot() const override;
+  bool accepts_command(std::string_view command) const override { return decode_command(command).ok(); }
+  bool accepts_query(std::string_view request) const override { return decode_query(request).ok(); }
   // PROMISES: on error (DataLoss) the state is exactly as before.
   absl::Status restore(std::string_view bytes) override;
   uint64_t fingerprint() const override;

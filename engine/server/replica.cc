@@ -1,0 +1,135 @@
+#include "engine/server/replica.h"
+
+#include "engine/core/assert.h"
+#include "engine/core/channels.h"
+#include "engine/shard/kv_command.h"
+#include "engine/storage/disk_log.h"
+#include "engine/storage/disk_snapshot_store.h"
+
+namespace shoal {
+
+const char* to_string(GroupKind k) {
+  switch (k) {
+    case GroupKind::kKv: return "kv";
+    case GroupKind::kMetadata: return "metadata";
+    case GroupKind::kCollectionShard: return "collection-shard";
+  }
+  return "unknown";
+}
+
+Replica::Replica(Env& env, GroupSpec spec, RaftObserver* observer)
+    : env_(env), spec_(std::move(spec)), observer_(observer) {
+  spec_.raft.group = spec_.id;
+}
+
+Replica::~Replica() = default;
+
+const StateMachine& Replica::state() const {
+  SHOAL_ASSERT(sm_ != nullptr);
+  return *sm_;
+}
+
+const kv::KvStateMachine& Replica::kv_state() const {
+  SHOAL_ASSERT(spec_.kind == GroupKind::kKv);
+  return static_cast<const kv::KvStateMachine&>(state());
+}
+
+void Replica::start() {
+  const std::string dir = "raft/g" + std::to_string(spec_.id) + "/";
+  auto sm = make_state_machine(spec_);
+  if (!sm.ok()) {
+    open_error_ = "group " + std::to_string(spec_.id) + ": " + std::string(sm.status().message());
+    env_.log(LogLevel::kError, "group", open_error_ + "; refusing to serve");
+    return;
+  }
+  sm_ = std::move(*sm);
+  RecoveryReport report;
+  auto log = DiskLog::open_dir(env_, dir, {}, &report);
+  if (!log.ok()) {
+    open_error_ = "group " + std::to_string(spec_.id) + " log: " + std::string(log.status().message());
+  }
+  auto snaps = DiskSnapshotStore::open_dir(env_, dir, DiskSnapshotOptions{.chunk_bytes = spec_.snapshot_chunk_bytes});
+  if (open_error_.empty() && !snaps.ok()) {
+    open_error_ = "group " + std::to_string(spec_.id) + " snapshot: " + std::string(snaps.status().message());
+  }
+  if (!open_error_.empty()) {
+    env_.log(LogLevel::kError, "group", open_error_ + "; refusing to serve");
+    return;
+  }
+  raft_ = std::make_unique<RaftNode>(env_, spec_.raft, std::move(*log), std::move(*snaps), *sm_, observer_);
+  raft_->start();
+}
+
+std::string Replica::error() const {
+  if (!open_error_.empty()) return open_error_;
+  if (raft_ && !raft_->health().ok()) return std::string(raft_->health().message());
+  return "";
+}
+
+void Replica::handle(ClientRequest request, Responder responder) {
+  if (const std::string err = error(); !err.empty() || !raft_) {
+    return responder.fail(make_error(ErrorCode::kUnavailable, err));
+  }
+  if (request.write) {
+    handle_write(request, std::move(responder));
+  } else {
+    handle_read(request, std::move(responder));
+  }
+}
+
+namespace {
+
+// How a Raft refusal becomes a typed error: a refusal had no effect; a lost
+// leadership leaves a write's outcome unknown.
+ErrorCode error_code(RaftError e) {
+  switch (e) {
+    case RaftError::kNone: break;
+    case RaftError::kNotLeader: return ErrorCode::kNotLeader;
+    case RaftError::kOverloaded: return ErrorCode::kOverloaded;
+    case RaftError::kOutcomeUnknown: return ErrorCode::kOutcomeUnknown;
+    case RaftError::kUnavailable:
+    case RaftError::kRejected: return ErrorCode::kUnavailable;
+  }
+  SHOAL_ASSERT(false);  // success is never an error
+  return ErrorCode::kUnavailable;
+}
+
+// Success carries the result, or, for a leader-level write not yet applied,
+// says accepted (with no result).
+void answer(Responder& responder, const RaftResult& r) {
+  if (!r.ok()) {
+    Error e = make_error(error_code(r.error), r.message);
+    e.leader_hint = r.leader_hint;
+    return responder.fail(std::move(e));
+  }
+  ClientReply reply{!r.applied, r.index, r.applied ? r.value : std::string()};
+  responder.reply(encode_reply(reply));
+}
+
+}  // namespace
+
+void Replica::handle_write(ClientRequest& request, Responder responder) {
+  if (!sm_->accepts_command(request.payload)) {
+    return responder.fail(make_error(ErrorCode::kBadRequest, "malformed command"));
+  }
+  const Ack ack = request.level == static_cast<uint8_t>(WriteLevel::kLeader)  ? Ack::kLeader
+                  : request.level == static_cast<uint8_t>(WriteLevel::kAll) ? Ack::kAll
+                                                                             : Ack::kQuorum;
+  raft_->propose(std::move(request.payload), ack, [responder](RaftResult r) mutable { answer(responder, r); });
+}
+
+void Replica::handle_read(ClientRequest& request, Responder responder) {
+  if (!sm_->accepts_query(request.payload)) {
+    return responder.fail(make_error(ErrorCode::kBadRequest, "malformed query"));
+  }
+  auto done = [responder](RaftResult r) mutable { answer(responder, r); };
+  switch (static_cast<ReadLevel>(request.level)) {
+    case ReadLevel::kLinearizable: return raft_->read_index(std::move(request.payload), done);
+    case ReadLevel::kLease: return raft_->read_lease(std::move(request.payload), done);
+    case ReadLevel::kSession:
+      return raft_->read_after(request.session_index, std::move(request.payload), spec_.session_read_timeout, done);
+    case ReadLevel::kAny: return done(raft_->read_local(request.payload));
+  }
+}
+
+}  // namespace shoal
