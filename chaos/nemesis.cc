@@ -5,6 +5,10 @@
 #include "absl/strings/str_cat.h"
 
 namespace shoal::chaos {
+
+// Edge faults drift clocks this close to the bound the engine is promised.
+constexpr double kEdgeDriftFraction = 0.999;
+
 namespace {
 
 std::string node_list(const std::vector<NodeId>& v) {
@@ -342,34 +346,28 @@ void Nemesis::apply(const Fault& f) {
       window(f, absl::StrCat("n", x, " drift ", d), [this, x] { clear_drift(x); });
       break;
     }
-    case FaultKind::kClockDriftEdge:
-    case FaultKind::kLeaseEdge: {
+    case FaultKind::kClockDriftEdge: {
       // Just inside the bound (the engine is promised no more), leader slow,
       // everyone else fast: the widest gap between its lease and the voters'
       // promise to ignore candidates.
-      const double edge = limits_.clock_drift_max * 0.999;
       const NodeId l = leader_or(pick);
-      for (NodeId x : nodes_) set_drift(x, x == l ? -edge : edge);
-      std::vector<Link> links;
-      if (f.kind == FaultKind::kLeaseEdge) {
-        // The other nodes go, and so do half the clients: those time out,
-        // find the new leader and write there, while the rest keep reading
-        // from the old one for as long as its lease lets it.
-        std::vector<NodeId> rest;
-        for (NodeId x : nodes_) {
-          if (x != l) rest.push_back(x);
-        }
-        for (NodeId c : sim_.process_ids()) {
-          if (is_client_id(c) && pick.chance(0.5)) rest.push_back(c);
-        }
-        links = cuts_between({{l}, rest});
-        cut_links(links);
-      }
-      window(f, absl::StrCat("n", l, " slow, the rest fast, by ", edge, links.empty() ? "" : "; n", l, " cut off"),
-             [this, links] {
+      set_edge_drifts(l);
+      window(f, absl::StrCat("n", l, " slow, the rest fast, by ", limits_.clock_drift_max * kEdgeDriftFraction),
+             [this] {
                for (NodeId x : nodes_) clear_drift(x);
-               heal_links(links);
              });
+      break;
+    }
+    case FaultKind::kLeaseEdge: {
+      // The drift edge, and the leader cut off from the other nodes and half
+      // the clients, again and again: whether a new leader wins before the
+      // old one's lease ends is a race of a few milliseconds, so one fault
+      // window gives it many tries. A cycle under way when the window ends
+      // runs to its end (a cut shorter than an election tries nothing).
+      lease_window_open_ = true;
+      window(f, "the leader, slow by the drift edge, cut off again and again",
+             [this] { lease_window_open_ = false; });
+      if (lease_links_.empty()) lease_edge_cycle(++lease_generation_, f.salt, 0);
       break;
     }
     case FaultKind::kLeaderMinority: {
@@ -454,6 +452,63 @@ void Nemesis::flap_leaders(TimePoint until, uint64_t salt, uint64_t step) {
     next = delay + milliseconds(1);
   }
   sim_.after(next, "nemesis leader-flap watch", [this, until, salt, step] { flap_leaders(until, salt, step + 1); });
+}
+
+void Nemesis::set_edge_drifts(NodeId leader) {
+  const double edge = limits_.clock_drift_max * kEdgeDriftFraction;
+  for (NodeId x : nodes_) set_drift(x, x == leader ? -edge : edge);
+}
+
+void Nemesis::lease_edge_cycle(uint64_t generation, uint64_t salt, uint64_t step) {
+  if (stopped_ || generation != lease_generation_) return;
+  if (!lease_window_open_) {
+    for (NodeId x : nodes_) clear_drift(x);
+    return;
+  }
+  Rng pick(hash_combine(salt, step));
+  const NodeId l = leader_();
+  if (l == kNoNode) {
+    sim_.after(milliseconds(20), "nemesis lease-edge wait for a leader",
+               [this, generation, salt, step] { lease_edge_cycle(generation, salt, step + 1); });
+    return;
+  }
+  // The drifts first: election timers and leases already running were
+  // measured at the old rates, so the cut waits until both were renewed
+  // (a few heartbeats) under the new ones.
+  set_edge_drifts(l);
+  const Duration renew = limits_.election_timeout_min / 2;
+  sim_.after(renew, "nemesis lease-edge cut", [this, generation, salt, step, l] {
+    if (stopped_ || generation != lease_generation_) return;
+    lease_edge_cut(generation, salt, step, l);
+  });
+}
+
+void Nemesis::lease_edge_cut(uint64_t generation, uint64_t salt, uint64_t step, NodeId l) {
+  Rng pick(hash_combine(salt, step) ^ 0x1ea5e);
+  // The other nodes go, and so do half the clients: those time out, find
+  // the new leader and write there, while the rest keep reading from the
+  // old one for as long as its lease lets it.
+  std::vector<NodeId> rest;
+  for (NodeId x : nodes_) {
+    if (x != l) rest.push_back(x);
+  }
+  for (NodeId c : sim_.process_ids()) {
+    if (is_client_id(c) && pick.chance(0.5)) rest.push_back(c);
+  }
+  lease_links_ = cuts_between({{l}, rest});
+  cut_links(lease_links_);
+  // Long enough for the others to elect a leader (their timeouts are drawn
+  // from [min, 2 min)); then a pause for the new one to settle in.
+  const Duration timeout = limits_.election_timeout_min;
+  const Duration hold = timeout + pick.range(timeout / 4, timeout * 3 / 2);
+  const Duration gap = pick.range(timeout / 2, timeout);
+  sim_.after(hold, "nemesis lease-edge heal", [this, generation, salt, step, gap] {
+    if (stopped_ || generation != lease_generation_) return;
+    heal_links(lease_links_);
+    lease_links_.clear();
+    sim_.after(gap, "nemesis lease-edge next",
+               [this, generation, salt, step] { lease_edge_cycle(generation, salt, step + 1); });
+  });
 }
 
 void Nemesis::trap_syncs(TimePoint until, uint64_t salt, uint64_t step) {

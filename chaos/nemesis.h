@@ -27,6 +27,9 @@ namespace shoal::chaos {
 struct NemesisLimits {
   double clock_drift_max = 0.05;
   size_t damage_budget = 0;  // nodes whose disk may be damaged for good
+  // The cluster's minimum election timeout: faults that race an election
+  // (lease-edge) are timed by it.
+  Duration election_timeout_min = milliseconds(300);
 };
 
 // A fault as it happened, for reports: [start, end) in virtual time.
@@ -69,6 +72,10 @@ class Nemesis {
   void corrupt_at_rest(NodeId node, Rng& pick, std::string* detail);
   // leader-flap: watches for new leaders until `until` and cuts each off.
   void flap_leaders(TimePoint until, uint64_t salt, uint64_t term_seen);
+  // Drifts just inside the bound: `leader` slow, every other node fast.
+  void set_edge_drifts(NodeId leader);
+  void lease_edge_cycle(uint64_t generation, uint64_t salt, uint64_t step);
+  void lease_edge_cut(uint64_t generation, uint64_t salt, uint64_t step, NodeId leader);
   // crash-mid-sync: keeps a trap set on one node after another until `until`.
   void trap_syncs(TimePoint until, uint64_t salt, uint64_t step);
   void set_drift(NodeId node, double drift);
@@ -79,6 +86,9 @@ class Nemesis {
   std::function<NodeId()> leader_;
   NodeId flapped_ = kNoNode;  // leader-flap: the leader it last cut off
   uint64_t trap_generation_ = 0;  // crash-mid-sync: the live chain of traps
+  uint64_t lease_generation_ = 0;  // lease-edge: the live chain of cuts
+  bool lease_window_open_ = false;  // lease-edge: a fault window asks for more cycles
+  std::vector<Link> lease_links_;  // lease-edge: the cuts made now
   NemesisLimits limits_;
   sim::LinkConfig base_link_;
   bool stopped_ = false;

@@ -60,6 +60,7 @@ const std::vector<Scenario>& catalogue() {
     for (auto& s : read_level_scenarios()) v.push_back(std::move(s));
     for (auto& s : membership_scenarios()) v.push_back(std::move(s));
     for (auto& s : spec_scenarios()) v.push_back(std::move(s));
+    for (auto& s : sharded_scenarios()) v.push_back(std::move(s));
     return v;
   }();
   return all;

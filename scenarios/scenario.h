@@ -173,5 +173,6 @@ std::vector<Scenario> replication_scenarios();
 std::vector<Scenario> read_level_scenarios();
 std::vector<Scenario> membership_scenarios();
 std::vector<Scenario> spec_scenarios();
+std::vector<Scenario> sharded_scenarios();
 
 }  // namespace shoal::scenarios

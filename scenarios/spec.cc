@@ -441,6 +441,7 @@ ScenarioResult run_spec(const ScenarioSpec& spec, const ScenarioOptions& o) {
   }
   chaos::NemesisLimits limits;
   limits.clock_drift_max = c.raft.clock_drift_max;
+  limits.election_timeout_min = c.raft.election_timeout_min;
   limits.damage_budget = (run.node_ids().size() - 1) / 2;
   chaos::Nemesis nemesis(run.sim(), run.node_ids(), [&run] { return run.leader(); }, limits);
   nemesis.schedule(faults);

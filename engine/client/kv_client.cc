@@ -41,7 +41,7 @@ void KvClient::write(kv::Write w, KvCallback done) {
   kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w)};
   Op op;
   op.number = ++op_number_;
-  op.request = ClientRequest{options_.group, true, static_cast<uint8_t>(options_.write_level), 0,
+  op.request = ClientRequest{options_.group, true, static_cast<uint8_t>(options_.write_level), 0, 0,
                              kv::encode_command(c)};
   op.done = std::move(done);
   start(std::move(op));
@@ -53,7 +53,7 @@ void KvClient::read(std::string key, KvCallback done) {
   kv::Query q = kv::Get{std::move(key), session ? token_ : 0};
   Op op;
   op.number = ++op_number_;
-  op.request = ClientRequest{options_.group, false, static_cast<uint8_t>(options_.read_level), token_,
+  op.request = ClientRequest{options_.group, false, static_cast<uint8_t>(options_.read_level), token_, 0,
                              kv::encode_query(q)};
   op.done = std::move(done);
   start(std::move(op));

@@ -26,7 +26,7 @@
 
 #include "engine/env/env.h"
 #include "engine/rpc/rpc.h"
-#include "engine/server/client_protocol.h"
+#include "engine/rpc/group_protocol.h"
 #include "engine/shard/kv_command.h"
 
 namespace shoal {

@@ -11,7 +11,7 @@
 namespace shoal {
 
 Node::Node(Env& env, NodeConfig config)
-    : env_(env), config_(std::move(config)), rpc_(std::make_unique<Rpc>(env)) {
+    : env_(env), config_(std::move(config)), rpc_(std::make_unique<Rpc>(env)), register_timer_(env.clock()) {
   SHOAL_ASSERT(std::find(config_.members.begin(), config_.members.end(), env_.self()) !=
          config_.members.end());
   std::vector<NodeId> peers;
@@ -32,6 +32,7 @@ void Node::start() {
     const bool added = add_replica(spec);
     SHOAL_ASSERT(added);  // a node config names each group once
   }
+  if (!config_.metadata_voters.empty()) start_sharded();
   rpc_->serve(kGroupRequestMethod, [this](Request r, Responder responder) {
     on_group_request(std::move(r), std::move(responder));
   });
@@ -72,6 +73,7 @@ bool Node::drop_replica(GroupId id) {
 void Node::on_group_request(Request&& request, Responder responder) {
   auto decoded = decode_request(request.payload);
   if (!decoded.ok()) return responder.fail(make_error(ErrorCode::kBadRequest, std::string(decoded.status().message())));
+  if (Error stale = stale_routing(*decoded); !stale.ok()) return responder.fail(std::move(stale));
   Replica* g = group(decoded->group);
   if (g == nullptr) {
     return responder.fail(make_error(ErrorCode::kNotFound, "no group " + std::to_string(decoded->group) + " on this node"));

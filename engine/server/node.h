@@ -1,9 +1,22 @@
 // Node: one Shoal server process, in either world.
 //
-// A Node is built on an Env and hosts the node's services: the health monitor
-// now, and replication groups and the client API as they land. It also
-// answers the admin channel, so operators (`shoal health`) and tests can ask
-// a running node for its view of the cluster without touching its disk.
+// A Node is built on an Env and hosts the node's services: the health
+// monitor, the replicas of the replication groups it holds, and the rpc
+// methods clients call. It also answers the admin channel, so operators
+// (`shoal health`) and tests can ask a running node for its view of the
+// cluster without touching its disk.
+//
+// A sharded node (metadata_voters non-empty) also:
+//   * hosts a replica of the metadata group (group 0) when it is one of its
+//     voters;
+//   * registers itself as a member (AddMember) until the map lists it;
+//   * keeps a cached shard map (MapCache) and reconciles its replicas with
+//     it: a replica for every shard the map places here, none for a shard
+//     it does not (dropped replicas keep their storage);
+//   * refuses a group request routed by a map older than the group's
+//     routing (kStaleMap with the version it holds), so a sender re-routes;
+//   * serves kCreateCollectionMethod: the routing (centroids, split points)
+//     is computed here from the caller's sample, then proposed.
 #pragma once
 
 #include <memory>
@@ -15,6 +28,9 @@
 #include "engine/server/replica.h"
 #include "engine/env/env.h"
 #include "engine/rpc/rpc.h"
+#include "engine/cluster/metadata_client.h"
+#include "engine/coordinator/coordinator.h"
+#include "engine/server/map_cache.h"
 
 namespace shoal {
 
@@ -29,7 +45,29 @@ struct NodeConfig {
   std::vector<GroupSpec> groups;
   // Observes every hosted Raft replica (the simulator's invariant checker).
   RaftObserver* raft_observer = nullptr;
+
+  // Sharded nodes: the metadata group's voters (empty: not sharded).
+  std::vector<NodeId> metadata_voters;
+  // Raft settings of the metadata group and of every shard group (group and
+  // initial_voters are set per group).
+  RaftOptions shard_raft;
+  uint64_t snapshot_chunk_bytes = kDefaultSnapshotChunkBytes;
+  MapCacheOptions map_cache;
 };
+
+// The rpc methods of a sharded node's admin API (group requests are 1; the
+// coordinator's methods start at 100).
+inline constexpr MethodId kCreateCollectionMethod = 50;
+// Payload of kCreateCollectionMethod: settings, a sample of documents (JSON)
+// the routing is computed from, and the seed of that computation. The reply
+// is a cluster::MetadataResult (its code says kConflict, kBadRequest, ...).
+struct CreateCollectionRequest {
+  cluster::CollectionSettings settings;
+  std::string sample_json;  // a JSON array of documents; may be empty for hash
+  uint64_t seed = 1;
+};
+std::string encode_create_collection(const CreateCollectionRequest& r);
+absl::StatusOr<CreateCollectionRequest> decode_create_collection(std::string_view bytes);
 
 // Admin requests and replies travel on kAdminChannel:
 //   request: u8 kind, u64 request id
@@ -64,17 +102,34 @@ class Node {
   // none is hosted.
   bool drop_replica(GroupId id);
 
+  // Sharded nodes: the cached shard map (null otherwise).
+  MapCache* map_cache() { return map_cache_.get(); }
+  coord::Coordinator* coordinator() { return coordinator_.get(); }
+  cluster::MetadataClient* metadata() { return metadata_.get(); }
+
   // The node's status as JSON: its id, boot counter and per-peer health.
   std::string status_json() const;
 
  private:
   void on_admin(Message&& m);
   void on_group_request(Request&& request, Responder responder);
+  // Sharded nodes (node_shards.cc).
+  void start_sharded();
+  void register_member();
+  void reconcile(const cluster::ShardMap& map);
+  // An error when `request` was routed by a map older than its group's routing.
+  Error stale_routing(const ClientRequest& request) const;
+  void on_create_collection(Request&& request, Responder responder);
 
   Env& env_;
   NodeConfig config_;
   std::unique_ptr<Rpc> rpc_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<cluster::MetadataClient> metadata_;
+  std::unique_ptr<MapCache> map_cache_;
+  std::unique_ptr<coord::Coordinator> coordinator_;
+  TimerSlot register_timer_;
+  bool registered_ = false;
   absl::btree_map<GroupId, std::unique_ptr<Replica>> replicas_;
 };
 

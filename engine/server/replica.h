@@ -22,7 +22,7 @@
 #include "engine/env/env.h"
 #include "engine/raft/raft.h"
 #include "engine/rpc/rpc.h"
-#include "engine/server/client_protocol.h"
+#include "engine/rpc/group_protocol.h"
 #include "engine/shard/kv_state_machine.h"
 
 namespace shoal {

@@ -64,13 +64,18 @@ std::string json_label(const json::value& key) {
 
 std::string show(const json::value* v) { return v == nullptr ? std::string("(missing)") : show_json(*v); }
 
+// The value as it reads after travelling as JSON text: Boost.JSON 1.81's
+// parser may land a double one unit in the last place away from the one
+// serialized, so an answer that came over the wire is compared both ways.
+json::value through_text(const json::value& v) { return json::parse(json::serialize(v)); }
+
 void compare_members(const json::object& expected, const json::object& got,
                      const std::function<bool(std::string_view)>& skip,
                      const std::function<void(const std::string&)>& fail) {
   for (const auto& m : expected) {
     if (skip && skip(m.key())) continue;
     const json::value* g = got.if_contains(m.key());
-    if (g == nullptr || !same_json(m.value(), *g)) {
+    if (g == nullptr || !(same_json(m.value(), *g) || same_json(through_text(m.value()), *g))) {
       fail(str_cat(std::string(m.key()), " expected ", show_json(m.value()), " got ", show(g)));
     }
   }

@@ -1,4 +1,5 @@
-// The client protocol: how clients talk to a node's replication groups.
+// The group protocol: how clients, coordinators and nodes talk to a
+// replication group hosted on a node.
 //
 // Requests and responses are rpc calls (engine/rpc/rpc.h) of
 // kGroupRequestMethod. A request names its group, whether it writes or reads,
@@ -42,6 +43,10 @@ struct ClientRequest {
   bool write = false;
   uint8_t level = 0;  // a WriteLevel or a ReadLevel
   uint64_t session_index = 0;  // kSession reads: the lowest applied index acceptable
+  // The shard map version the sender routed by (0: not routed by a map, as
+  // for KV groups and the metadata group). A node whose map says the group's
+  // routing changed after it answers kStaleMap with its version.
+  uint64_t map_version = 0;
   std::string payload;  // the group's command (write) or query (read), encoded
 };
 

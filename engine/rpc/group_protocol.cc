@@ -1,4 +1,4 @@
-#include "engine/server/client_protocol.h"
+#include "engine/rpc/group_protocol.h"
 
 #include "engine/core/codec.h"
 
@@ -29,6 +29,7 @@ std::string encode_request(const ClientRequest& r) {
   w.boolean(r.write);
   w.u8(r.level);
   w.varint(r.session_index);
+  w.varint(r.map_version);
   w.bytes(r.payload);
   return w.take();
 }
@@ -40,6 +41,7 @@ absl::StatusOr<ClientRequest> decode_request(std::string_view bytes) {
   r.write = rd.boolean();
   r.level = rd.u8();
   r.session_index = rd.varint();
+  r.map_version = rd.varint();
   r.payload = rd.bytes();
   if (!rd.finished_ok()) return absl::InvalidArgumentError("malformed client request");
   if (r.level < 1 || r.level > (r.write ? 3 : 4)) return absl::InvalidArgumentError("bad consistency level");

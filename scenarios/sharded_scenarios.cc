@@ -1,0 +1,204 @@
+// The sharded store's scenarios (SCENARIOS.md "Sharding, search and
+// vectors"): each is a ShardedRun (sharded_run.h) with its own shape, data
+// and faults, judged by the oracles of scenarios/checkers/.
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/sharded_run.h"
+
+namespace shoal::scenarios {
+
+namespace {
+
+ShardedRunConfig base(const ScenarioOptions& o, const std::string& name, int nodes, Duration duration) {
+  ShardedRunConfig c;
+  c.name = name;
+  c.nodes = o.nodes.value_or(nodes);
+  c.metadata_voters = std::min(c.nodes, 3);
+  c.duration = o.duration.value_or(duration);
+  if (c.duration < seconds(8)) throw std::invalid_argument(name + " needs at least 8s");
+  return c;
+}
+
+// Crashes a random node for a while, now and then, from 3 s to the heal.
+void random_crashes(ShardedRun& run, Duration down_min, Duration down_max) {
+  auto rng = std::make_shared<Rng>(hash_combine(run.sim().rng().next_u64(), 0xc7a5));
+  run.sim().repeat(TimePoint(seconds(3)), "nemesis crash", [&run, rng, down_min, down_max]() -> std::optional<Duration> {
+    if (run.sim().now() + down_max >= run.heal_at()) return std::nullopt;
+    const NodeId x = run.node_ids()[rng->below(run.node_ids().size())];
+    if (run.sim().running(x)) {
+      run.sim().crash(x);
+      const Duration down = rng->range(down_min, down_max);
+      run.sim().after(down, "nemesis restart", [&run, x] {
+        if (!run.sim().running(x)) run.sim().restart(x);
+      });
+      return down + rng->range(seconds(1), seconds(3));
+    }
+    return seconds(1);
+  });
+}
+
+// Cuts the cluster in two for a while, now and then.
+void random_partitions(ShardedRun& run) {
+  auto rng = std::make_shared<Rng>(hash_combine(run.sim().rng().next_u64(), 0x9a27));
+  run.sim().repeat(TimePoint(seconds(4)), "nemesis partition", [&run, rng]() -> std::optional<Duration> {
+    if (run.sim().now() + seconds(3) >= run.heal_at()) return std::nullopt;
+    std::vector<NodeId> a, b;
+    for (NodeId x : run.node_ids()) (rng->chance(0.5) ? a : b).push_back(x);
+    run.sim().partition({a, b});
+    const Duration hold = rng->range(milliseconds(500), seconds(2));
+    run.sim().after(hold, "nemesis heal partition", [&run] { run.sim().heal_all_links(); });
+    return hold + rng->range(seconds(1), seconds(4));
+  });
+}
+
+ScenarioResult hash_distribution(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "hash-distribution", 3, seconds(12));
+  Params p(o.params);
+  c.shards = static_cast<uint32_t>(p.integer("shards", 6, 1, 64));
+  p.reject_unknown(c.name);
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.balance_tolerance = 0.10;
+  c.id_space = 4000;
+  c.bulk_min = 20;
+  c.bulk_max = 60;
+  c.delete_fraction = 0.02;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(3)); });
+}
+
+ScenarioResult range_sharding(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "range-sharding", 3, seconds(12));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.strategy = cluster::ShardingStrategy::kRange;
+  c.range_field = "n";
+  c.shards = 4;
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.sample_documents = 2000;
+  c.balance_tolerance = 0.10;
+  c.id_space = 4000;
+  c.bulk_min = 20;
+  c.bulk_max = 60;
+  c.delete_fraction = 0.02;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) { random_partitions(r); });
+}
+
+ScenarioResult vector_sharding(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "vector-sharding", 3, seconds(12));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.strategy = cluster::ShardingStrategy::kVector;
+  c.shards = 3;
+  c.clusters = 3;  // one cluster of data per shard: the centroids find them
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.sample_documents = 1000;
+  c.balance_tolerance = 0.10;
+  c.id_space = 3000;
+  c.bulk_min = 20;
+  c.bulk_max = 60;
+  c.delete_fraction = 0.02;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(2)); });
+}
+
+ScenarioResult cross_shard_query(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "cross-shard-query", 3, seconds(15));
+  Params p(o.params);
+  c.shards = static_cast<uint32_t>(p.integer("shards", 4, 1, 32));
+  const int64_t index = p.integer("index", 0, 0, 2);  // 0 flat, 1 hnsw, 2 ivf
+  p.reject_unknown(c.name);
+  c.index = index == 0 ? search::VectorIndexKind::kFlat : index == 1 ? search::VectorIndexKind::kHnsw
+                                                                     : search::VectorIndexKind::kIvf;
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.final_queries = 30;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) {
+    random_crashes(r, seconds(1), seconds(3));
+    random_partitions(r);
+  });
+}
+
+ScenarioResult partial_shard_failure(const ScenarioOptions& o, uint32_t rf) {
+  ShardedRunConfig c = base(o, rf >= 2 ? "partial-shard-failure" : "partial-shard-failure-rf1", 4, seconds(12));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.shards = 4;
+  c.replication = rf;
+  // Any replica may answer: with a second replica nothing may be missing.
+  c.search_levels = {ReadLevel::kAny};
+  c.nothing_may_be_missing = rf >= 2;
+  ShardedRun run(o, c);
+  // One node down from 3 s until the heal (not a metadata voter, so the map
+  // stays readable: this scenario is about shards).
+  const NodeId victim = static_cast<NodeId>(c.nodes);
+  return run.run([victim](ShardedRun& r) {
+    r.sim().at(TimePoint(seconds(3)), "nemesis: one node down", [&r, victim] { r.sim().crash(victim); });
+  });
+}
+
+ScenarioResult query_timeout(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "query-timeout", 3, seconds(12));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.shards = 3;
+  c.replication = 1;  // the slow shard has no other replica to answer for it
+  c.search_levels = {ReadLevel::kAny};
+  c.search_timeout = milliseconds(400);
+  c.expect_partial = true;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) {
+    // Node 3's links are clogged again and again: what it sends arrives
+    // only after the clog, past the searches' deadlines.
+    r.sim().repeat(TimePoint(seconds(3)), "nemesis clog node 3", [&r]() -> std::optional<Duration> {
+      if (r.sim().now() + seconds(2) >= r.heal_at()) return std::nullopt;
+      r.sim().clog_node(3, seconds(1));
+      return seconds(2);
+    });
+  });
+}
+
+ScenarioResult cascading_failure(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "cascading-failure", 5, seconds(16));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.metadata_voters = std::min(c.nodes, 5);
+  c.shards = 5;
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) {
+    // Three nodes fail one after another and stay down until the heal.
+    for (int i = 0; i < 3 && i < static_cast<int>(r.node_ids().size()); ++i) {
+      const NodeId x = r.node_ids()[static_cast<size_t>(i) * 2 % r.node_ids().size()];
+      r.sim().at(TimePoint(seconds(3 + 3 * i)), "nemesis: cascade", [&r, x] {
+        if (r.sim().running(x)) r.sim().crash(x);
+      });
+    }
+  });
+}
+
+}  // namespace
+
+std::vector<Scenario> sharded_scenarios() {
+  return {
+      {"hash-distribution", "bulk loads into 6 hash shards under crashes: sizes within 10%, every document on its owner",
+       3, seconds(12), hash_distribution},
+      {"range-sharding", "range shards on an integer field, split from a sample, under partitions: balanced, owned, oracle-equal",
+       3, seconds(12), range_sharding},
+      {"vector-sharding", "nearest-centroid shards trained at creation, under crashes: balanced, owned, oracle-equal",
+       3, seconds(12), vector_sharding},
+      {"cross-shard-query", "k-NN, filters, sorts and aggregations over 4 shards under crashes and partitions equal a single-node oracle",
+       3, seconds(15), cross_shard_query},
+      {"partial-shard-failure", "1 of 4 nodes down, RF 2: any-level searches miss nothing",
+       4, seconds(12), [](const ScenarioOptions& o) { return partial_shard_failure(o, 2); }},
+      {"partial-shard-failure-rf1", "1 of 4 nodes down, RF 1: searches name the missing shards",
+       4, seconds(12), [](const ScenarioOptions& o) { return partial_shard_failure(o, 1); }},
+      {"query-timeout", "a shard's node clogged past the search deadline: answers come in time, flagged partial",
+       3, seconds(12), query_timeout},
+      {"cascading-failure", "5 nodes, 3 fail one after another: degrades, never answers wrongly, recovers on restart",
+       5, seconds(16), cascading_failure},
+  };
+}
+
+}  // namespace shoal::scenarios
