@@ -93,6 +93,12 @@ class SetupProcess final : public ClientBase {
  private:
   void attempt() {
     if (run_.created_) return;
+    // Like an operator, wait until every node has joined: placement spreads
+    // the shards over the members the map knows.
+    if (run_.map().members.size() < run_.node_ids().size()) {
+      timer_.arm(milliseconds(100), [this] { attempt(); });
+      return;
+    }
     CreateCollectionRequest request;
     request.settings.name = run_.collection_name();
     request.settings.schema_json = run_.schema_json();
@@ -165,7 +171,7 @@ class WriterProcess final : public ClientBase {
     std::vector<std::pair<std::string, size_t>> ops;
     std::set<std::string> in_bulk;
     for (uint32_t i = 0; i < n; ++i) {
-      std::string body = run_.document_json(choices_, choices_.below(run_.config_.id_space));
+      std::string body = run_.document_json(choices_, next_id());
       json::value v = json::parse(body);
       const std::string id(v.as_object().at("_id").as_string());
       if (!in_bulk.insert(id).second) continue;  // one version of a document per bulk
@@ -206,7 +212,20 @@ class WriterProcess final : public ClientBase {
     schedule();
   }
 
+  // The next id to write: this writer's share of the id space in order
+  // while loading, then any id.
+  uint64_t next_id() {
+    const uint64_t writers = static_cast<uint64_t>(run_.config_.writers);
+    const uint64_t in_order = index_ + writers * loaded_;
+    if (run_.config_.load_in_order && in_order < run_.config_.id_space) {
+      ++loaded_;
+      return in_order;
+    }
+    return choices_.below(run_.config_.id_space);
+  }
+
   uint32_t index_;
+  uint64_t loaded_ = 0;
 };
 
 // Searches at its level: k-NN with and without filters, sorted pages, and
@@ -221,7 +240,7 @@ class SearcherProcess final : public ClientBase {
  private:
   void schedule() {
     if (run_.sim_.now() >= run_.stop_at()) return;
-    timer_.arm(choices_.range(run_.config_.think_min, run_.config_.think_max), [this] { issue(); });
+    timer_.arm(choices_.range(run_.config_.search_think_min, run_.config_.search_think_max), [this] { issue(); });
   }
 
   void issue() {

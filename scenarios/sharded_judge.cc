@@ -241,6 +241,27 @@ void ShardedRun::judge_searches(ScenarioResult& r, const check::DocumentSet& fin
   r.checks.push_back(std::move(exact));
   r.checks.push_back(std::move(aggs));
   r.checks.push_back(check::check_missing_shards_named(coverage, config_.nothing_may_be_missing));
+  if (config_.expect_partial) {
+    // A slow shard must cost an answer its shard, not its deadline: some
+    // answers came back partial, and every answer came within the deadline.
+    size_t partial = 0;
+    CheckResult in_time{"answers-within-deadline", true, ""};
+    for (size_t i = 0; i < searches_.size(); ++i) {
+      const SearchRecord& s = searches_[i];
+      if (s.final || !s.ok) continue;
+      if (!s.missing.empty()) ++partial;
+      if (s.complete_ns - s.invoke_ns > to_ns(TimePoint(config_.search_timeout))) {
+        in_time.ok = false;
+        absl::StrAppend(&in_time.message, "search ", i, " answered after ",
+                        static_cast<double>(s.complete_ns - s.invoke_ns) / 1e6, "ms; ");
+      }
+    }
+    if (in_time.ok) in_time.message = absl::StrCat("every answer within ", format_duration(config_.search_timeout));
+    r.checks.push_back(std::move(in_time));
+    r.checks.push_back(CheckResult{"slow-shard-named", partial > 0,
+                                   absl::StrCat(partial, " answers named the slow shard missing")});
+    metric("searches_partial", static_cast<double>(partial));
+  }
   // The PIT pages must visit every document matching the request exactly
   // once: the final documents are the PIT's (nothing is written by then).
   CheckResult pages{"pages-cover-once", false, "the final phase did not page"};

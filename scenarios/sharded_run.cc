@@ -146,7 +146,10 @@ cluster::ShardMap ShardedRun::map() const {
 }
 
 std::vector<float> ShardedRun::random_vector(Rng& rng) const {
-  const std::vector<float>& centre = centres_[rng.below(centres_.size())];
+  return vector_near(centres_[rng.below(centres_.size())], rng);
+}
+
+std::vector<float> ShardedRun::vector_near(const std::vector<float>& centre, Rng& rng) {
   std::vector<float> v;
   for (float x : centre) v.push_back(x + static_cast<float>(rng.real01() * 2 - 1));
   return v;
@@ -170,7 +173,12 @@ std::string ShardedRun::document_json(Rng& rng, uint64_t id) const {
   const bool n_missing = keyed.chance(0.05) && config_.strategy != cluster::ShardingStrategy::kRange;
   if (!n_missing) o["n"] = static_cast<int64_t>(keyed.below(1000));
   json::array v;
-  for (float x : random_vector(keyed)) v.push_back(static_cast<double>(x));
+  // Keyed vectors take their centre round robin by id, so every cluster of
+  // data (and so every vector shard) holds the same share.
+  const std::vector<float> vec = config_.strategy == cluster::ShardingStrategy::kHash
+                                     ? random_vector(rng)
+                                     : vector_near(centres_[id % centres_.size()], keyed);
+  for (float x : vec) v.push_back(static_cast<double>(x));
   o["price"] = static_cast<double>(rng.below(100000)) / 100;
   o["at"] = static_cast<int64_t>(rng.below(90)) * 86'400'000 + static_cast<int64_t>(rng.below(86'400)) * 1000;
   o["v"] = std::move(v);

@@ -71,9 +71,13 @@ struct ShardedRunConfig {
   int writers = 2;
   int searchers = 2;
   uint32_t bulk_min = 1, bulk_max = 25;
-  uint32_t id_space = 3000;        // document ids d00000..; upserts replace
+  uint32_t id_space = 1200;        // document ids d00000..; upserts replace
   double delete_fraction = 0.05;   // of writer operations
-  Duration think_min = milliseconds(10), think_max = milliseconds(60);
+  Duration think_min = milliseconds(10), think_max = milliseconds(60);  // writers
+  Duration search_think_min = milliseconds(40), search_think_max = milliseconds(160);
+  // Writers first load the id space in order (each writer its share), then
+  // write ids at random: a bulk load, then updates.
+  bool load_in_order = false;
   Duration duration = seconds(20);  // workload and nemesis
   Duration quiet = seconds(6);      // healed, workload on; REQUIRES >= liveness_bound
   Duration liveness_bound = seconds(5);
@@ -86,7 +90,7 @@ struct ShardedRunConfig {
   bool expect_partial = false;
   // Searches probe this many nearest shards (vector strategy); 0: all.
   uint32_t probe_shards = 0;
-  int final_queries = 24;
+  int final_queries = 10;
   uint32_t page_size = 37;
   // shard-sizes-balanced is judged (within this fraction of the mean).
   std::optional<double> balance_tolerance;
@@ -153,6 +157,7 @@ class ShardedRun {
   NodeConfig node_config();
   std::string document_json(Rng& rng, uint64_t id) const;
   std::vector<float> random_vector(Rng& rng) const;
+  static std::vector<float> vector_near(const std::vector<float>& centre, Rng& rng);
   std::string random_search(Rng& rng) const;
   std::string schema_json() const;
   bool replicas_agree();

@@ -1,5 +1,7 @@
 #include "tools/cli_util.h"
 
+#include "engine/real/runtime.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -111,6 +113,50 @@ double wall_seconds() {
 NodeId random_client_id() {
   std::random_device rd;
   return kClientIdBase + static_cast<NodeId>(rd() % (kClientIdBase - 1));
+}
+
+std::optional<WriteLevel> parse_write_level(std::string_view text) {
+  for (WriteLevel l : {WriteLevel::kLeader, WriteLevel::kQuorum, WriteLevel::kAll}) {
+    if (text == to_string(l)) return l;
+  }
+  return std::nullopt;
+}
+
+std::optional<ReadLevel> parse_read_level(std::string_view text) {
+  for (ReadLevel l : {ReadLevel::kLinearizable, ReadLevel::kLease, ReadLevel::kSession, ReadLevel::kAny}) {
+    if (text == to_string(l)) return l;
+  }
+  return std::nullopt;
+}
+
+std::string parse_endpoints(const std::string& text, std::map<NodeId, std::string>* out) {
+  size_t pos = 0;
+  NodeId next_id = 1;
+  while (pos <= text.size()) {
+    const size_t comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!item.empty()) {
+      NodeId id = next_id;
+      if (const auto eq = item.find('='); eq != std::string::npos) {
+        try {
+          id = static_cast<NodeId>(std::stoul(item.substr(0, eq)));
+        } catch (const std::exception&) {
+          return "endpoint '" + item + "' is not id=host:port";
+        }
+        item = item.substr(eq + 1);
+      }
+      try {
+        real::parse_endpoint(item);
+      } catch (const std::runtime_error& e) {
+        return e.what();
+      }
+      (*out)[id] = item;
+      next_id = id + 1;
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out->empty() ? "--endpoints is empty" : "";
 }
 
 }  // namespace shoal::tools

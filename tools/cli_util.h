@@ -1,6 +1,8 @@
 // Parsing helpers shared by the commands.
 #pragma once
 
+#include <map>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/core/ids.h"
+#include "engine/rpc/group_protocol.h"
 #include "engine/core/time.h"
 
 namespace shoal::tools {
@@ -46,5 +49,14 @@ NodeId random_client_id();
 
 // Seconds on the machine's monotonic clock, for wall-time figures in output.
 double wall_seconds();
+
+// Parses a write level (leader, quorum, all) / a read level (linearizable,
+// lease, session, any); nullopt for anything else.
+std::optional<WriteLevel> parse_write_level(std::string_view text);
+std::optional<ReadLevel> parse_read_level(std::string_view text);
+
+// Parses --endpoints "1=127.0.0.1:7001,2=..." (ids may be left out: they
+// count up from the previous one); returns an error line, or "" when fine.
+std::string parse_endpoints(const std::string& text, std::map<NodeId, std::string>* out);
 
 }  // namespace shoal::tools

@@ -37,36 +37,6 @@ struct KvFlags {
   std::string history_file;
 };
 
-std::string parse_endpoints(const std::string& text, std::map<NodeId, std::string>* out) {
-  size_t pos = 0;
-  NodeId next_id = 1;
-  while (pos <= text.size()) {
-    const size_t comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!item.empty()) {
-      NodeId id = next_id;
-      if (const auto eq = item.find('='); eq != std::string::npos) {
-        try {
-          id = static_cast<NodeId>(std::stoul(item.substr(0, eq)));
-        } catch (const std::exception&) {
-          return "endpoint '" + item + "' is not id=host:port";
-        }
-        item = item.substr(eq + 1);
-      }
-      try {
-        real::parse_endpoint(item);
-      } catch (const std::runtime_error& e) {
-        return e.what();
-      }
-      (*out)[id] = item;
-      next_id = id + 1;
-    }
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return out->empty() ? "--endpoints is empty" : "";
-}
-
 // Runs operations one after another on one client and event loop.
 class Session {
  public:
@@ -207,21 +177,17 @@ int run_batch(Session& s, const KvFlags& f) {
 int run_kv(const KvFlags& f) {
   std::map<NodeId, std::string> endpoints;
   if (std::string err = parse_endpoints(f.endpoints, &endpoints); !err.empty()) return usage_error(err);
-  static const std::map<std::string, WriteLevel> wl = {
-      {"leader", WriteLevel::kLeader}, {"quorum", WriteLevel::kQuorum}, {"all", WriteLevel::kAll}};
-  static const std::map<std::string, ReadLevel> rl = {{"linearizable", ReadLevel::kLinearizable},
-                                                      {"lease", ReadLevel::kLease},
-                                                      {"session", ReadLevel::kSession},
-                                                      {"any", ReadLevel::kAny}};
-  if (!wl.count(f.write_level)) return usage_error("--level must be leader, quorum or all");
-  if (!rl.count(f.read_level)) return usage_error("--read must be linearizable, lease, session or any");
+  const auto write_level = parse_write_level(f.write_level);
+  const auto read_level = parse_read_level(f.read_level);
+  if (!write_level) return usage_error("--level must be leader, quorum or all");
+  if (!read_level) return usage_error("--read must be linearizable, lease, session or any");
   const auto timeout = parse_duration(f.timeout);
   if (!timeout) return usage_error("--timeout: '" + f.timeout + "' is not a duration");
   if (*timeout <= Duration(0)) return usage_error("--timeout must be longer than 0 (an operation needs time to be sent)");
   KvClientOptions o;
   for (const auto& [id, addr] : endpoints) o.nodes.push_back(id);
-  o.write_level = wl.at(f.write_level);
-  o.read_level = rl.at(f.read_level);
+  o.write_level = *write_level;
+  o.read_level = *read_level;
   o.operation_timeout = *timeout;
   Session s(endpoints, o);
   const bool batch = f.count > 0 || !f.keys_file.empty();

@@ -29,6 +29,9 @@ struct NodeFlags {
   std::string log_level = "info";
   std::string election_timeout = "300ms";
   std::string raft_heartbeat_interval = "50ms";
+  // A sharded node hosts the metadata group (every peer a voter) and the
+  // collection shards the map places on it; a KV node hosts group 0's map.
+  bool sharded = false;
 };
 
 // Turns flags into runtime and node configuration, or names what is wrong.
@@ -77,13 +80,20 @@ std::string configure(const NodeFlags& f, real::RuntimeConfig* rc, NodeConfig* n
     return "election_timeout (" + f.election_timeout + ") must be more than twice raft_heartbeat_interval (" +
            f.raft_heartbeat_interval + ")";
   }
-  // Every member hosts a replica of group 0; the initial voters are the peers.
-  GroupSpec g;
-  g.id = 0;
-  g.raft.election_timeout_min = *election;
-  g.raft.heartbeat_interval = *raft_beat;
-  g.raft.initial_voters = nc->members;
-  nc->groups.push_back(g);
+  RaftOptions raft;
+  raft.election_timeout_min = *election;
+  raft.heartbeat_interval = *raft_beat;
+  if (f.sharded) {
+    nc->metadata_voters = nc->members;
+    nc->shard_raft = raft;
+  } else {
+    // Every member hosts a replica of group 0; the initial voters are the peers.
+    GroupSpec g;
+    g.id = 0;
+    g.raft = raft;
+    g.raft.initial_voters = nc->members;
+    nc->groups.push_back(g);
+  }
   static const std::map<std::string, LogLevel> levels = {
       {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
   if (!levels.contains(f.log_level)) return "log_level must be debug, info, warn or error";
@@ -184,6 +194,7 @@ int load_and_run(const std::string& path) {
   cfg.add_option("--degraded_rtt", f.degraded_rtt);
   cfg.add_option("--log_level", f.log_level);
   cfg.add_option("--election_timeout", f.election_timeout);
+  cfg.add_option("--sharded", f.sharded);
   cfg.add_option("--raft_heartbeat_interval", f.raft_heartbeat_interval);
   try {
     cfg.parse(std::vector<std::string>{path, "--config"});
@@ -208,7 +219,7 @@ CommandRegistration reg("node", [](CLI::App& root) {
       "node",
       "run one real Shoal node; the config file (TOML) sets id, listen, data_dir, peers "
       "(id=host:port for every member), heartbeat_interval, degraded_after_missed, "
-      "unhealthy_after_missed, degraded_rtt, log_level, election_timeout, raft_heartbeat_interval");
+      "unhealthy_after_missed, degraded_rtt, log_level, election_timeout, raft_heartbeat_interval, sharded");
   n->add_option("--config", *config, "the node's configuration file (TOML)")->required();
   set_action(*n, [config] { return load_and_run(*config); });
 

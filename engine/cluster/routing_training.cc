@@ -3,6 +3,7 @@
 // proposer of a collection only; replicas copy the outcome from the log.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -147,13 +148,27 @@ std::vector<std::vector<float>> train_centroids(const std::vector<std::vector<fl
     points.emplace_back(v.begin(), v.end());
     if (metric == search::VectorMetric::kCosine) normalise(points.back());
   }
+  // Lloyd's rounds find a local optimum only: one seeding may put two
+  // centres in one cluster of data and none in another. Several seedings
+  // from the one stream, keeping the tightest result (the highest total
+  // nearness), make that rare; the choice is still a function of the seed.
   Rng rng(seed);
-  std::vector<Point> centres = seed_centres(points, k, rng);
-  if (spherical) {
-    for (Point& c : centres) normalise(c);
-  }
-  for (uint32_t round = 0; round < kKmeansIterations; ++round) {
-    update_centres(points, assign(points, centres, spherical), spherical, centres);
+  std::vector<Point> centres;
+  double best_fit = -std::numeric_limits<double>::infinity();
+  for (uint32_t restart = 0; restart < kKmeansRestarts; ++restart) {
+    std::vector<Point> candidate = seed_centres(points, k, rng);
+    if (spherical) {
+      for (Point& c : candidate) normalise(c);
+    }
+    for (uint32_t round = 0; round < kKmeansIterations; ++round) {
+      update_centres(points, assign(points, candidate, spherical), spherical, candidate);
+    }
+    double fit = 0;
+    for (double n : assign(points, candidate, spherical).nearness) fit += n;
+    if (fit > best_fit) {
+      best_fit = fit;
+      centres = std::move(candidate);
+    }
   }
   std::vector<std::vector<float>> out;
   out.reserve(centres.size());

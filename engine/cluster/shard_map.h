@@ -67,6 +67,8 @@ inline constexpr size_t kMaxSchemaJsonBytes = 64 << 10;
 inline constexpr size_t kMaxRoutingSample = 100000;
 // Lloyd iterations of train_centroids: fixed, so training is reproducible.
 inline constexpr uint32_t kKmeansIterations = 25;
+// k-means is seeded this many times; the tightest result is kept.
+inline constexpr uint32_t kKmeansRestarts = 4;
 
 // Group 0 is the metadata group; shard groups are numbered from 1 and a
 // group id is never reused, even after its collection is dropped, so a
@@ -129,8 +131,8 @@ Error validate_routing(const CollectionSettings& settings, const search::Schema&
 // values (then no k non-empty ranges exist). k == 1 gives no points.
 Error split_points(std::vector<search::Value> sample, uint32_t k, std::vector<search::Value>* out);
 
-// Deterministic k-means: k-means++ seeding from Rng(seed), kKmeansIterations
-// Lloyd rounds, and an empty cluster re-seeded with the sample point farthest
+// Deterministic k-means: kKmeansRestarts k-means++ seedings from Rng(seed),
+// each followed by kKmeansIterations Lloyd rounds, the tightest kept, and an empty cluster re-seeded with the sample point farthest
 // from its centroid (lowest index on ties). For l2 the centroids are means;
 // for cosine and inner product the training is spherical (sample points are
 // normalised for cosine; centroids are normalised means for both), so that a

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/core/assert.h"
+#include "engine/core/planted.h"
 #include "engine/coordinator/operations.h"
 #include "engine/coordinator/pit_token.h"
 #include "engine/coordinator/read_common.h"
@@ -305,6 +306,8 @@ class SearchOp : public std::enable_shared_from_this<SearchOp> {
       if (r.state != ShardRead::State::kFailed) {
         r.error = make_error(ErrorCode::kDeadline, "no answer by the deadline");
       }
+      // Planted: a shard that did not answer is left out without a word.
+      if (planted_bug() == PlantedBug::kSearchSkipsUnavailableShard) continue;
       missing.push_back(r.shard);
       out.failed.push_back(ShardFailure{r.shard, r.group, r.error});
     }

@@ -8,7 +8,8 @@
 // core definition. No flag, file or environment variable can switch a bug on
 // in `shoal` itself.
 //
-// Each bug is a class of mistake real Raft implementations have shipped; the
+// Each bug is a class of mistake real Raft implementations (and sharded
+// search engines) have shipped; the
 // sweep that catches it (tests/cli/planted_bug.sh) shows the harness reaches
 // the schedules that expose it.
 #pragma once
@@ -49,6 +50,11 @@ enum class PlantedBug {
   kAllAckAtQuorum,
   // The leader counts its own copy toward a quorum before it is durable.
   kLeaderCountsItselfBeforeDurable,
+  // The coordinator merges averages as the average of the shards' averages.
+  kAverageOfShardAverages,
+  // The coordinator leaves a shard that did not answer out of a search
+  // without naming it missing.
+  kSearchSkipsUnavailableShard,
 };
 
 PlantedBug planted_bug();

@@ -16,6 +16,8 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kCommitIndexUnbounded: return "commit-index-unbounded";
     case PlantedBug::kAllAckAtQuorum: return "all-ack-at-quorum";
     case PlantedBug::kLeaderCountsItselfBeforeDurable: return "leader-counts-itself-before-durable";
+    case PlantedBug::kAverageOfShardAverages: return "average-of-shard-averages";
+    case PlantedBug::kSearchSkipsUnavailableShard: return "search-skips-unavailable-shard";
   }
   return "?";
 }
@@ -26,7 +28,8 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kOverlappingMembershipChanges, PlantedBug::kAckBeforeDurable,     PlantedBug::kVoteBeforeDurable,
       PlantedBug::kQuorumOneShort,               PlantedBug::kReadIndexWithoutConfirmation,
       PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
-      PlantedBug::kLeaderCountsItselfBeforeDurable};
+      PlantedBug::kLeaderCountsItselfBeforeDurable, PlantedBug::kAverageOfShardAverages,
+      PlantedBug::kSearchSkipsUnavailableShard};
   return all;
 }
 

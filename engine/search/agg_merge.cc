@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "engine/core/assert.h"
+#include "engine/core/planted.h"
 #include "engine/search/agg_partial.h"
 
 namespace shoal::search {
@@ -75,7 +76,17 @@ void merge_partial(const AggSpec& spec, AggPartial& into, const AggPartial& from
   SHOAL_ASSERT(into.kind == spec.kind && from.kind == spec.kind);
   SHOAL_ASSERT(into.body.index() == from.body.index());
   if (auto* m = std::get_if<MetricPartial>(&into.body)) {
-    merge_metric(*m, std::get<MetricPartial>(from.body));
+    const MetricPartial& f = std::get<MetricPartial>(from.body);
+    if (planted_bug() == PlantedBug::kAverageOfShardAverages && spec.kind == AggKind::kAvg && m->count > 0 &&
+        f.count > 0) {
+      // Planted: the merged average is the average of the two averages.
+      const double avg = (m->sum.value() / static_cast<double>(m->count) + f.sum.value() / static_cast<double>(f.count)) / 2;
+      m->count += f.count;
+      m->sum = ExactSum();
+      m->sum.add(avg * static_cast<double>(m->count));
+      return;
+    }
+    merge_metric(*m, f);
   } else if (auto* b = std::get_if<BucketsPartial>(&into.body)) {
     merge_buckets(spec, *b, std::get<BucketsPartial>(from.body));
   } else if (auto* d = std::get_if<TDigest>(&into.body)) {

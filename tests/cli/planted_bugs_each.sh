@@ -14,6 +14,8 @@
 #   commit-index-unbounded          chaos-churn       stale entries of an older term committed
 #   all-ack-at-quorum               chaos-kv-5        the all-level check
 #   leader-counts-itself-before-durable chaos-disk    crash-mid-sync on the leader, its sync stretched
+#   average-of-shard-averages       cross-shard-query the aggregation oracle over unequal shards
+#   search-skips-unavailable-shard  partial-shard-failure-rf1  a shard's only replica down
 set -u
 shoal=$1
 planted=$(dirname "$shoal")/shoal-planted
@@ -41,6 +43,8 @@ read-index-without-confirmation chaos-clock
 commit-index-unbounded chaos-churn
 all-ack-at-quorum chaos-kv-5
 leader-counts-itself-before-durable chaos-disk
+average-of-shard-averages cross-shard-query
+search-skips-unavailable-shard partial-shard-failure-rf1
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q 'names no planted bug' <<<"$err" || fail "an unknown planted bug name: exit $rc: $err"

@@ -126,4 +126,19 @@ const boost::json::object* peer_entry(const boost::json::object& status, int pee
   return nullptr;
 }
 
+ShellRun shell(const std::string& cmd) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+std::string endpoints(const LocalCluster& c) {
+  std::string e;
+  for (int i = 1; i <= c.size(); ++i) e += (i > 1 ? "," : "") + std::to_string(i) + "=" + c.endpoint(i);
+  return e;
+}
+
 }  // namespace shoal::testing

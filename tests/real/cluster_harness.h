@@ -42,6 +42,15 @@ class LocalCluster {
   std::map<int, pid_t> pids_;
 };
 
+// A shell command's exit code and its output (stdout and stderr).
+struct ShellRun {
+  int rc;
+  std::string out;
+};
+ShellRun shell(const std::string& cmd);
+// --endpoints for every node of c: "1=127.0.0.1:P1,2=...".
+std::string endpoints(const LocalCluster& c);
+
 // The status JSON's entry for one peer, or nullptr.
 const boost::json::object* peer_entry(const boost::json::object& status, int peer);
 
