@@ -6,7 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/client/collection_client.h"
+#include "engine/coordinator/pit_token.h"
 #include "engine/core/assert.h"
+#include "engine/search/request.h"
+#include "engine/shard/collection_state_machine.h"
 #include "engine/rpc/rpc.h"
 #include "scenarios/sharded_run.h"
 
@@ -342,7 +345,79 @@ class FinalProcess final : public ClientBase {
   std::string pit_;
 };
 
+// Walks every document with a PIT and a cursor while the writers go on (the
+// quiet phase), and records what the PIT holds, read from each shard's
+// leader at its pinned revision right after the open.
+class PagerProcess final : public ClientBase {
+ public:
+  PagerProcess(Env& env, ShardedRun& run) : ClientBase(env, run, seconds(5), ReadLevel::kLinearizable) {
+    timer_.arm(run.heal_at() + seconds(1) - run.sim_.now(), [this] { open(); });
+  }
+
+ private:
+  static constexpr const char* kRequest = R"({"query": {"match_all": {}}, "sort": ["_id"], "size": 29, "_source": false})";
+
+  void open() {
+    client_.open_pit(run_.collection_name(), [this](const CollectionResult& r) {
+      if (r.outcome != coord::Outcome::kOk) return finish("open_pit: " + r.error.describe());
+      auto token = coord::decode_pit_token(r.pit_id);
+      if (!token.ok()) return finish("the PIT id does not decode: " + std::string(token.status().message()));
+      if (std::string err = record_expected(*token); !err.empty()) return finish(err);
+      pit_ = r.pit_id;
+      page({});
+    });
+  }
+
+  // The ids each shard holds at its pinned revision, from its leader.
+  std::string record_expected(const coord::PitToken& token) {
+    auto request = search::parse_search_request(R"({"query": {"match_all": {}}, "size": 10000, "_source": false})",
+                                                run_.schema_);
+    SHOAL_ASSERT(request.ok());
+    for (const coord::PitShard& s : token.shards) {
+      const NodeId leader = run_.leader_of(s.group);
+      Node* n = leader == kNoNode ? nullptr : run_.node(leader);
+      const Replica* r = n ? n->group(s.group) : nullptr;
+      if (r == nullptr || r->state().applied_index() < s.open_index) {
+        return absl::StrCat("no replica of group ", s.group, " has applied the PIT's open");
+      }
+      const auto& sm = static_cast<const shard::CollectionStateMachine&>(r->state());
+      auto result = sm.collection().search(*request, s.revision);
+      if (!result.ok()) return absl::StrCat("group ", s.group, " at ", s.revision, ": ", result.status().message());
+      for (const search::Hit& h : result->hits) run_.expected_during_.push_back(h.id);
+    }
+    std::sort(run_.expected_during_.begin(), run_.expected_during_.end());
+    return "";
+  }
+
+  void page(std::optional<std::string> cursor) {
+    json::value request = json::parse(kRequest);
+    request.as_object()["pit"] = json::object{{"id", pit_}};
+    if (cursor) request.as_object()["cursor"] = *cursor;
+    client_.search(run_.collection_name(), json::serialize(request), CollectionSearchParams{.allow_partial = false},
+                   [this](const CollectionResult& r) {
+                     if (r.outcome != coord::Outcome::kOk) {
+                       return finish("page " + std::to_string(run_.pages_during_.size()) + ": " + r.error.describe());
+                     }
+                     Page p = page_of(r.search.body_json);
+                     run_.pages_during_.push_back(std::move(p.ids));
+                     if (p.next_cursor && run_.pages_during_.size() < kPagesMax) return page(p.next_cursor);
+                     client_.close_pit(pit_, [this](const CollectionResult&) { finish(""); });
+                   });
+  }
+
+  void finish(std::string error) {
+    run_.pager_error_ = std::move(error);
+    run_.pager_done_ = true;
+  }
+
+  static constexpr size_t kPagesMax = 2000;
+  std::string pit_;
+};
+
 void add_sharded_clients(ShardedRun& run) {
+  if (run.config().page_during_writes) {
+    run.sim().add_process(kClientIdBase + 2, "pager", [&run](Env& env) { return std::make_unique<PagerProcess>(env, run); });
+  }
   run.sim().add_process(kSetupClient, "setup", [&run](Env& env) { return std::make_unique<SetupProcess>(env, run); });
   for (int i = 0; i < run.config().writers; ++i) {
     run.sim().add_process(kFirstWriter + static_cast<NodeId>(i), "writer" + std::to_string(i), [&run, i](Env& env) {

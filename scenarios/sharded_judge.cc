@@ -271,6 +271,15 @@ void ShardedRun::judge_searches(ScenarioResult& r, const check::DocumentSet& fin
     if (expected.ok()) pages = check::check_pages_cover_once(pages_, *expected);
   }
   r.checks.push_back(std::move(pages));
+  if (config_.page_during_writes) {
+    CheckResult during{"pages-cover-once-during-writes", false, "the walk during the writes did not finish"};
+    if (pager_done_ && !pager_error_.empty()) during.message = "the walk during the writes failed: " + pager_error_;
+    if (pager_done_ && pager_error_.empty()) {
+      during = check::check_pages_cover_once(pages_during_, expected_during_);
+      during.name = "pages-cover-once-during-writes";
+    }
+    r.checks.push_back(std::move(during));
+  }
   CheckResult served{"every-kind-served", true, ""};
   size_t writes_ok = 0;
   for (const check::Operation& op : writes_.operations()) writes_ok += op.ok() ? 1 : 0;

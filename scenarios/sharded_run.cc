@@ -217,7 +217,7 @@ constexpr const char* kEveryAggregation = R"({
 
 std::string ShardedRun::random_search(Rng& rng) const {
   const std::string cat = kCategories[rng.below(kCategoryCount)];
-  switch (rng.below(5)) {
+  switch (config_.aggregations_only ? 3 + rng.below(2) : rng.below(5)) {
     case 0:
       return absl::StrCat(R"({"knn": {"field": "v", "query_vector": )", vector_json(random_vector(rng)),
                           R"(, "k": 10, "num_candidates": 40}, "size": 10})");

@@ -88,6 +88,11 @@ struct ShardedRunConfig {
   // query-timeout: some search must have come back partial (the slow shard
   // named), and every answer within search_timeout.
   bool expect_partial = false;
+  // pagination: one client also walks every document with a PIT and a
+  // cursor in the quiet phase, while the writers go on.
+  bool page_during_writes = false;
+  // aggregations-all: searches ask aggregations only.
+  bool aggregations_only = false;
   // Searches probe this many nearest shards (vector strategy); 0: all.
   uint32_t probe_shards = 0;
   int final_queries = 10;
@@ -152,6 +157,7 @@ class ShardedRun {
   friend class SearcherProcess;
   friend class SetupProcess;
   friend class FinalProcess;
+  friend class PagerProcess;
   class Observer;
 
   NodeConfig node_config();
@@ -184,6 +190,12 @@ class ShardedRun {
   std::vector<SearchRecord> searches_;
   std::vector<std::vector<std::string>> pages_;  // the final phase's PIT pages, ids in order
   std::string pit_request_json_;                 // the request those pages answered
+  // The walk during the writes: its pages, and the ids the PIT held (read
+  // from the shards' replicas at the pinned revisions when it was opened).
+  std::vector<std::vector<std::string>> pages_during_;
+  std::vector<std::string> expected_during_;
+  std::string pager_error_;
+  bool pager_done_ = false;
   bool final_done_ = false;
   std::string final_error_;
   size_t in_flight_ = 0;

@@ -128,6 +128,38 @@ ScenarioResult cross_shard_query(const ScenarioOptions& o) {
   });
 }
 
+ScenarioResult aggregations_all(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "aggregations-all", 3, seconds(10));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  // Range shards on n split from a small sample hold unequal shares, which
+  // is what tells a right merge of averages from an average of averages.
+  c.strategy = cluster::ShardingStrategy::kRange;
+  c.sample_documents = 40;
+  c.shards = 4;
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.aggregations_only = true;
+  c.final_queries = 12;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) {
+    random_crashes(r, seconds(1), seconds(2));
+    random_partitions(r);
+  });
+}
+
+ScenarioResult pagination(const ScenarioOptions& o) {
+  ShardedRunConfig c = base(o, "pagination", 3, seconds(10));
+  Params p(o.params);
+  p.reject_unknown(c.name);
+  c.shards = 4;
+  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
+  c.page_during_writes = true;
+  c.quiet = seconds(8);  // the walk runs in it, beside the writers
+  c.delete_fraction = 0.1;
+  ShardedRun run(o, c);
+  return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(2)); });
+}
+
 ScenarioResult partial_shard_failure(const ScenarioOptions& o, uint32_t rf) {
   ShardedRunConfig c = base(o, rf >= 2 ? "partial-shard-failure" : "partial-shard-failure-rf1", 4, seconds(10));
   Params p(o.params);
@@ -201,6 +233,10 @@ std::vector<Scenario> sharded_scenarios() {
        3, seconds(10), vector_sharding},
       {"cross-shard-query", "k-NN, filters, sorts and aggregations over 4 shards under crashes and partitions equal a single-node oracle",
        3, seconds(10), cross_shard_query},
+      {"aggregations-all", "all 14 aggregation kinds over unequal range shards under crashes and partitions equal the oracle",
+       3, seconds(10), aggregations_all},
+      {"pagination", "a PIT-and-cursor walk while writers upsert and delete: every document at the PIT once",
+       3, seconds(10), pagination},
       {"partial-shard-failure", "1 of 4 nodes down, RF 2: any-level searches miss nothing",
        4, seconds(10), [](const ScenarioOptions& o) { return partial_shard_failure(o, 2); }},
       {"partial-shard-failure-rf1", "1 of 4 nodes down, RF 1: searches name the missing shards",

@@ -190,8 +190,11 @@ int upsert(Client& c, const CollectionFlags& f, Duration timeout) {
     }
     for (const auto& d : bulk) {
       ++ok;
-      if (acked && d.is_object() && d.as_object().contains("_id")) acked << d.as_object().at("_id").as_string() << "\n";
+      if (acked && d.is_object() && d.as_object().contains("_id") && d.as_object().at("_id").is_string()) {
+        acked << std::string_view(d.as_object().at("_id").as_string()) << "\n";
+      }
     }
+    if (acked) acked.flush();  // a watcher sees each bulk as it is acknowledged
   }
   std::cout << "upsert: " << ok << " documents acknowledged\n";
   return kExitPass;
@@ -235,7 +238,7 @@ int ids(Client& c, const CollectionFlags& f) {
     cursor.reset();
     if (const json::value* next = body.as_object().if_contains("next_cursor")) cursor = std::string(next->as_string());
     for (const auto& h : body.at("hits").at("hits").as_array()) {
-      std::cout << h.at("_id").as_string() << "\n";
+      std::cout << std::string_view(h.at("_id").as_string()) << "\n";
       ++n;
     }
   } while (cursor);
@@ -256,7 +259,9 @@ int run(const CollectionFlags& f) {
   if (f.shards < 1 || f.replicas < 1) return usage_error("--shards and --replicas must be at least 1");
   CollectionClientOptions o;
   o.operation_timeout = *timeout;
-  o.attempt_timeout = std::min(*timeout, Duration(seconds(3)));
+  // A node that went away is left after this long (a bulk of 1,000 takes a
+  // fraction of it on a healthy cluster).
+  o.attempt_timeout = std::min(*timeout, Duration(seconds(2)));
   o.write_level = *write_level;
   o.read_level = *read_level;
   std::unique_ptr<Client> c;

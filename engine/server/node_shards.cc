@@ -137,6 +137,14 @@ void Node::on_create_collection(Request&& request, Responder responder) {
   if (!create.ok()) return responder.fail(make_error(ErrorCode::kBadRequest, std::string(create.status().message())));
   search::Schema schema;
   const auto map = map_cache_->current();
+  // A cluster still forming: nodes of the configuration have not joined the
+  // map yet, and the replicas need them. That passes; say so, retryably.
+  const size_t wanted = create->settings.replication_factor;
+  if (wanted > map->members.size() && wanted <= config_.members.size()) {
+    return responder.fail(make_error(ErrorCode::kUnavailable,
+                                     "waiting for nodes to join: " + std::to_string(map->members.size()) + " of " +
+                                         std::to_string(config_.members.size()) + " have"));
+  }
   // Settings are judged against the members the map knows; the metadata
   // machine judges them again when it applies the command.
   if (Error e = cluster::validate_settings(create->settings, std::max<size_t>(map->members.size(), 1), &schema);

@@ -74,15 +74,24 @@ TEST(RealCollection, AcknowledgedDocumentsSurviveAKillAndKnnEqualsBruteForce) {
   FILE* loader = ::popen((bin + " collection upsert docs --file " + docs + " --bulk 1000 --timeout 30s --acked-file " +
                           acked + e + " >" + c.dir() + "/upsert.out 2>&1").c_str(), "r");
   ASSERT_NE(loader, nullptr);
-  ::usleep(1500 * 1000);
+  // Node 2 dies once the load is under way, and comes back while it goes on.
+  auto acked_lines = [&] {
+    std::ifstream in(acked);
+    size_t n = 0;
+    for (std::string l; std::getline(in, l);) ++n;
+    return n;
+  };
+  ASSERT_TRUE(LocalCluster::eventually(30, [&] { return acked_lines() >= 3000; })) << "the load did not start";
   c.kill(2, SIGKILL);
-  ::usleep(1000 * 1000);
+  const size_t at_kill = acked_lines();
+  ::usleep(500 * 1000);
   c.start(2);
   const int rc = WEXITSTATUS(::pclose(loader));
   std::ifstream upsert_out(c.dir() + "/upsert.out");
   std::stringstream upsert_text;
   upsert_text << upsert_out.rdbuf();
   ASSERT_EQ(rc, 0) << upsert_text.str();
+  EXPECT_LT(at_kill, static_cast<size_t>(kDocuments)) << "the kill came after the load";
 
   std::set<std::string> acknowledged;
   {
