@@ -62,11 +62,15 @@ ScenarioResult hash_distribution(const ScenarioOptions& o) {
   // (about 3% of a shard's 1,000 for one standard deviation), not luck.
   c.balance_tolerance = 0.10;
   c.load_in_order = true;
-  c.id_space = 3000;
+  c.id_space = 2000;
   c.bulk_min = 20;
   c.bulk_max = 60;
   c.delete_fraction = 0;
   c.final_queries = 6;
+  c.search_think_min = milliseconds(100);
+  c.search_think_max = milliseconds(300);
+  c.think_min = milliseconds(40);
+  c.think_max = milliseconds(150);
   ShardedRun run(o, c);
   return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(3)); });
 }
@@ -81,10 +85,14 @@ ScenarioResult range_sharding(const ScenarioOptions& o) {
   c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
   // The sample is the data about to be loaded (every id once): the split
   // points are its quantiles, and the shards' sizes differ only by ties.
-  c.sample_documents = 2000;
+  c.sample_documents = 1600;
   c.balance_tolerance = 0.10;
   c.load_in_order = true;
-  c.id_space = 2000;
+  c.id_space = 1600;
+  c.search_think_min = milliseconds(100);
+  c.search_think_max = milliseconds(300);
+  c.think_min = milliseconds(40);
+  c.think_max = milliseconds(150);
   c.bulk_min = 20;
   c.bulk_max = 60;
   c.delete_fraction = 0;
@@ -103,7 +111,11 @@ ScenarioResult vector_sharding(const ScenarioOptions& o) {
   c.sample_documents = 600;
   c.balance_tolerance = 0.10;
   c.load_in_order = true;
-  c.id_space = 1500;
+  c.id_space = 1200;
+  c.search_think_min = milliseconds(100);
+  c.search_think_max = milliseconds(300);
+  c.think_min = milliseconds(40);
+  c.think_max = milliseconds(150);
   c.bulk_min = 20;
   c.bulk_max = 60;
   c.delete_fraction = 0;
