@@ -52,73 +52,59 @@ void random_partitions(ShardedRun& run) {
   });
 }
 
-ScenarioResult hash_distribution(const ScenarioOptions& o) {
-  ShardedRunConfig c = base(o, "hash-distribution", 3, seconds(10));
-  Params p(o.params);
-  c.shards = static_cast<uint32_t>(p.integer("shards", 3, 1, 64));
-  p.reject_unknown(c.name);
+// The distribution scenarios: a bulk load of the whole id space in order
+// (so shard sizes are a property of the routing, not of which ids a seed
+// happened to write), then slower updates, few searches, no deletes; sizes
+// must be within 10% of the mean.
+ShardedRunConfig distribution(const ScenarioOptions& o, const std::string& name, uint32_t id_space) {
+  ShardedRunConfig c = base(o, name, 3, seconds(10));
   c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
-  // Every id is loaded, so the sizes are the hash's spread of this id space
-  // (about 3% of a shard's 1,000 for one standard deviation), not luck.
   c.balance_tolerance = 0.10;
   c.load_in_order = true;
-  c.id_space = 2000;
+  c.id_space = id_space;
   c.bulk_min = 20;
   c.bulk_max = 60;
   c.delete_fraction = 0;
-  c.final_queries = 6;
-  c.search_think_min = milliseconds(100);
-  c.search_think_max = milliseconds(300);
   c.think_min = milliseconds(40);
   c.think_max = milliseconds(150);
+  c.search_think_min = milliseconds(100);
+  c.search_think_max = milliseconds(300);
+  c.final_queries = 6;
+  return c;
+}
+
+ScenarioResult hash_distribution(const ScenarioOptions& o) {
+  // 2,000 ids over 3 shards: the hash spreads these within about 5% of even.
+  ShardedRunConfig c = distribution(o, "hash-distribution", 2000);
+  Params p(o.params);
+  c.shards = static_cast<uint32_t>(p.integer("shards", 3, 1, 64));
+  p.reject_unknown(c.name);
   ShardedRun run(o, c);
   return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(3)); });
 }
 
 ScenarioResult range_sharding(const ScenarioOptions& o) {
-  ShardedRunConfig c = base(o, "range-sharding", 3, seconds(10));
+  ShardedRunConfig c = distribution(o, "range-sharding", 1600);
   Params p(o.params);
   p.reject_unknown(c.name);
   c.strategy = cluster::ShardingStrategy::kRange;
   c.range_field = "n";
   c.shards = 4;
-  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
   // The sample is the data about to be loaded (every id once): the split
   // points are its quantiles, and the shards' sizes differ only by ties.
-  c.sample_documents = 1600;
-  c.balance_tolerance = 0.10;
-  c.load_in_order = true;
-  c.id_space = 1600;
-  c.search_think_min = milliseconds(100);
-  c.search_think_max = milliseconds(300);
-  c.think_min = milliseconds(40);
-  c.think_max = milliseconds(150);
-  c.bulk_min = 20;
-  c.bulk_max = 60;
-  c.delete_fraction = 0;
+  c.sample_documents = c.id_space;
   ShardedRun run(o, c);
   return run.run([](ShardedRun& r) { random_partitions(r); });
 }
 
 ScenarioResult vector_sharding(const ScenarioOptions& o) {
-  ShardedRunConfig c = base(o, "vector-sharding", 3, seconds(10));
+  ShardedRunConfig c = distribution(o, "vector-sharding", 1200);
   Params p(o.params);
   p.reject_unknown(c.name);
   c.strategy = cluster::ShardingStrategy::kVector;
   c.shards = 3;
   c.clusters = 3;  // one cluster of data per shard: the centroids find them
-  c.replication = std::min<uint32_t>(3, static_cast<uint32_t>(c.nodes));
   c.sample_documents = 600;
-  c.balance_tolerance = 0.10;
-  c.load_in_order = true;
-  c.id_space = 1200;
-  c.search_think_min = milliseconds(100);
-  c.search_think_max = milliseconds(300);
-  c.think_min = milliseconds(40);
-  c.think_max = milliseconds(150);
-  c.bulk_min = 20;
-  c.bulk_max = 60;
-  c.delete_fraction = 0;
   ShardedRun run(o, c);
   return run.run([](ShardedRun& r) { random_crashes(r, seconds(1), seconds(2)); });
 }
