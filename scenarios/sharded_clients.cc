@@ -132,7 +132,7 @@ class SetupProcess final : public ClientBase {
 
   // Ready once every shard of the collection has a leader.
   void wait_for_shards() {
-    const cluster::ShardMap m = run_.map();
+    const cluster::ShardMap& m = run_.map();
     const cluster::CollectionInfo* info = m.find(run_.collection_name());
     bool all = info != nullptr;
     if (info) {
@@ -273,7 +273,7 @@ class SearcherProcess final : public ClientBase {
     rec.body_json = r.search.body_json;
     for (const coord::ShardFailure& f : r.search.failed) rec.missing.push_back(f.shard);
     std::sort(rec.missing.begin(), rec.missing.end());
-    const cluster::ShardMap m = run.map();
+    const cluster::ShardMap& m = run.map();
     for (const auto& [group, revision] : r.search.revisions) {
       if (const cluster::ShardInfo* s = cluster::shard_of_group(m, group)) rec.contributed.push_back(s->shard);
     }

@@ -102,7 +102,7 @@ void ShardedRun::judge(ScenarioResult& r) {
 void ShardedRun::judge_documents(ScenarioResult& r,
                                  const std::map<GroupId, std::map<NodeId, check::DocumentSet>>& replicas,
                                  check::DocumentSet* final_docs) {
-  const cluster::ShardMap m = map();
+  const cluster::ShardMap& m = map();
   const cluster::CollectionInfo* info = m.find(collection_name());
   CheckResult converged{"convergence", true, ""};
   std::vector<std::pair<std::string, uint32_t>> held;
@@ -157,7 +157,7 @@ void ShardedRun::judge_documents(ScenarioResult& r,
 }
 
 void ShardedRun::judge_searches(ScenarioResult& r, const check::DocumentSet& final_docs) {
-  const cluster::ShardMap m = map();
+  const cluster::ShardMap& m = map();
   const cluster::CollectionInfo* info = m.find(collection_name());
   std::vector<uint32_t> all_shards;
   if (info) {

@@ -132,7 +132,8 @@ NodeId ShardedRun::leader_of(GroupId group) {
   return best;
 }
 
-cluster::ShardMap ShardedRun::map() const {
+const cluster::ShardMap& ShardedRun::map() const {
+  static const cluster::ShardMap kEmpty;
   // The metadata group's newest state: the replica that applied the most.
   const cluster::MetadataStateMachine* best = nullptr;
   for (NodeId id : metadata_voters_) {
@@ -142,7 +143,7 @@ cluster::ShardMap ShardedRun::map() const {
     const auto& sm = static_cast<const cluster::MetadataStateMachine&>(r->state());
     if (best == nullptr || sm.applied_index() > best->applied_index()) best = &sm;
   }
-  return best ? best->map() : cluster::ShardMap{};
+  return best ? best->map() : kEmpty;
 }
 
 std::vector<float> ShardedRun::random_vector(Rng& rng) const {
@@ -239,7 +240,7 @@ std::string ShardedRun::random_search(Rng& rng) const {
 }
 
 bool ShardedRun::replicas_agree() {
-  const cluster::ShardMap m = map();
+  const cluster::ShardMap& m = map();
   const cluster::CollectionInfo* info = m.find(collection_name());
   if (info == nullptr) return true;
   for (const cluster::ShardInfo& shard : info->shards) {
@@ -258,7 +259,7 @@ bool ShardedRun::replicas_agree() {
 
 std::map<GroupId, std::map<NodeId, check::DocumentSet>> ShardedRun::read_replicas() {
   std::map<GroupId, std::map<NodeId, check::DocumentSet>> out;
-  const cluster::ShardMap m = map();
+  const cluster::ShardMap& m = map();
   const cluster::CollectionInfo* info = m.find(collection_name());
   if (info == nullptr) return out;
   for (const cluster::ShardInfo& shard : info->shards) {

@@ -136,7 +136,8 @@ class ShardedRun {
   const std::vector<NodeId>& node_ids() const { return nodes_; }
   Node* node(NodeId id);
   // The shard map as the metadata group's leader holds it (empty before).
-  cluster::ShardMap map() const;
+  // (A reference into the replica's state: valid until the next event runs.)
+  const cluster::ShardMap& map() const;
   // The running, unpaused leader of a group's highest term; kNoNode if none.
   NodeId leader_of(GroupId group);
   const cluster::CollectionInfo* collection() const;

@@ -191,7 +191,7 @@ ScenarioResult query_timeout(const ScenarioOptions& o) {
     // arrives only after the clog, past the searches' deadlines.
     r.sim().repeat(TimePoint(seconds(3)), "nemesis clog a shard's node", [&r]() -> std::optional<Duration> {
       if (r.sim().now() + seconds(2) >= r.heal_at()) return std::nullopt;
-      const cluster::ShardMap m = r.map();
+      const cluster::ShardMap& m = r.map();
       const cluster::CollectionInfo* info = m.find(r.collection_name());
       if (info == nullptr) return milliseconds(200);
       r.sim().clog_node(info->shards[0].replicas[0], seconds(1));

@@ -72,6 +72,10 @@ class MetadataStateMachine final : public StateMachine {
   // PROMISES: an encoded MetadataResult; malformed bytes give kBadRequest.
   std::string query(std::string_view request) const override;
   std::string snapshot() const override;
+  // Only metadata commands and queries reach this group's log (a KV client
+  // pointed at a sharded node's group 0 is refused, not appended).
+  bool accepts_command(std::string_view command) const override { return decode_command(command).ok(); }
+  bool accepts_query(std::string_view request) const override { return decode_query(request).ok(); }
   // PROMISES: on error (DataLoss) the state is exactly as before.
   absl::Status restore(std::string_view bytes) override;
   uint64_t fingerprint() const override;

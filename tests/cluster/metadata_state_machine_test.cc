@@ -337,3 +337,21 @@ RC_GTEST_PROP(MetadataCommandProperty, ArbitraryBytesNeverCrashAndApplyAsBadRequ
 
 }  // namespace
 }  // namespace shoal::cluster
+
+namespace shoal::cluster {
+namespace {
+
+// A KV command sent to a sharded node's group 0 must be refused before it
+// reaches the metadata log (Replica checks accepts_command).
+TEST(MetadataStateMachine, RefusesBytesThatAreNotMetadataCommandsOrQueries) {
+  MetadataStateMachine sm;
+  EXPECT_TRUE(sm.accepts_command(encode_command(AddMember{1})));
+  EXPECT_TRUE(sm.accepts_query(encode_query(GetMap{})));
+  for (const std::string& junk : {std::string(), std::string("\x01\x02kv-put k v"), std::string(64, '\xff')}) {
+    EXPECT_FALSE(sm.accepts_command(junk));
+    EXPECT_FALSE(sm.accepts_query(junk));
+  }
+}
+
+}  // namespace
+}  // namespace shoal::cluster
