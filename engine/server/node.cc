@@ -73,12 +73,28 @@ bool Node::drop_replica(GroupId id) {
 void Node::on_group_request(Request&& request, Responder responder) {
   auto decoded = decode_request(request.payload);
   if (!decoded.ok()) return responder.fail(make_error(ErrorCode::kBadRequest, std::string(decoded.status().message())));
-  if (Error stale = stale_routing(*decoded); !stale.ok()) return responder.fail(std::move(stale));
-  Replica* g = group(decoded->group);
-  if (g == nullptr) {
-    return responder.fail(make_error(ErrorCode::kNotFound, "no group " + std::to_string(decoded->group) + " on this node"));
+  // The sender routed by a newer map than this node holds (a collection just
+  // created, say): learn that map first, which also creates the replicas it
+  // places here, then serve. Answering "no such group" instead would send
+  // the sender away from the node the map names.
+  if (map_cache_ != nullptr && decoded->map_version > map_cache_->current()->version &&
+      group(decoded->group) == nullptr) {
+    const uint64_t version = decoded->map_version;
+    map_cache_->refresh(version, [this, r = std::move(*decoded), responder](bool) mutable {
+      serve_group_request(std::move(r), std::move(responder));
+    });
+    return;
   }
-  g->handle(std::move(*decoded), std::move(responder));
+  serve_group_request(std::move(*decoded), std::move(responder));
+}
+
+void Node::serve_group_request(ClientRequest request, Responder responder) {
+  if (Error stale = stale_routing(request); !stale.ok()) return responder.fail(std::move(stale));
+  Replica* g = group(request.group);
+  if (g == nullptr) {
+    return responder.fail(make_error(ErrorCode::kNotFound, "no group " + std::to_string(request.group) + " on this node"));
+  }
+  g->handle(std::move(request), std::move(responder));
 }
 
 std::string Node::status_json() const {

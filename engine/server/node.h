@@ -113,6 +113,7 @@ class Node {
  private:
   void on_admin(Message&& m);
   void on_group_request(Request&& request, Responder responder);
+  void serve_group_request(ClientRequest request, Responder responder);
   // Sharded nodes (node_shards.cc).
   void start_sharded();
   void register_member();
