@@ -201,7 +201,10 @@ void KvRun::judge_final_state(ScenarioResult& r) {
   if (replicas.empty()) lost.add({"no replica is left to read the final state from", {}});
   for (const check::ReplicaState& replica : replicas) {
     check::KeyValues final_values;
-    for (const auto& [k, v] : replica.data) final_values.emplace(k, v);
+    for (const auto& [k, v] : replica.data) {
+      const std::string& prefix = config_.scenario_key_prefix;
+      if (prefix.empty() || k.compare(0, prefix.size(), prefix) != 0) final_values.emplace(k, v);
+    }
     CheckResult one = check::check_no_lost_writes(history_, final_values);
     if (!one.ok) {
       for (auto& v : one.violations) lost.add({"on " + replica.replica + ": " + v.what, v.ops});

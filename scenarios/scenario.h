@@ -174,5 +174,6 @@ std::vector<Scenario> read_level_scenarios();
 std::vector<Scenario> membership_scenarios();
 std::vector<Scenario> spec_scenarios();
 std::vector<Scenario> sharded_scenarios();
+std::vector<Scenario> lock_scenarios();
 
 }  // namespace shoal::scenarios

@@ -36,9 +36,11 @@ NodeId KvClient::next_node() {
   return options_.nodes[rotation_];
 }
 
-void KvClient::write(kv::Write w, KvCallback done) {
+void KvClient::write(kv::Write w, KvCallback done) { write(std::move(w), std::nullopt, std::move(done)); }
+
+void KvClient::write(kv::Write w, std::optional<kv::Fence> fence, KvCallback done) {
   SHOAL_ASSERT(!busy());
-  kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w)};
+  kv::Command c{kv::Session{options_.client_id, ++sequence_}, std::move(w), std::move(fence)};
   Op op;
   op.number = ++op_number_;
   op.request = ClientRequest{options_.group, true, static_cast<uint8_t>(options_.write_level), 0, 0,
@@ -47,10 +49,12 @@ void KvClient::write(kv::Write w, KvCallback done) {
   start(std::move(op));
 }
 
-void KvClient::read(std::string key, KvCallback done) {
+void KvClient::read(std::string key, KvCallback done) { query(kv::Get{std::move(key), 0}, std::move(done)); }
+
+void KvClient::query(kv::Query q, KvCallback done) {
   SHOAL_ASSERT(!busy());
   const bool session = options_.read_level == ReadLevel::kSession;
-  kv::Query q = kv::Get{std::move(key), session ? token_ : 0};
+  std::visit([&](auto& read) { read.min_applied_index = session ? token_ : 0; }, q);
   Op op;
   op.number = ++op_number_;
   op.request = ClientRequest{options_.group, false, static_cast<uint8_t>(options_.read_level), token_, 0,

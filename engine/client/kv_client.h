@@ -64,7 +64,12 @@ class KvClient {
 
   // REQUIRES: !busy(). done runs later, on the event loop, exactly once.
   void write(kv::Write w, KvCallback done);
+  // A data write guarded by a lock (kv_command.h, Fence): kFenced when the
+  // token no longer holds it.
+  void write(kv::Write w, std::optional<kv::Fence> fence, KvCallback done);
   void read(std::string key, KvCallback done);
+  // Any query (a key, a lock's status, the active locks) at the read level.
+  void query(kv::Query q, KvCallback done);
   bool busy() const { return op_.has_value(); }
 
   uint64_t client_id() const { return options_.client_id; }

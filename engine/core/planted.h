@@ -55,6 +55,12 @@ enum class PlantedBug {
   // The coordinator leaves a shard that did not answer out of a search
   // without naming it missing.
   kSearchSkipsUnavailableShard,
+  // The leader expires a lock's lease at half its ttl, so the store grants
+  // the lock again while the holder's lease is still live.
+  kLockExpiresEarly,
+  // A fenced write applies whatever lock its token names: a holder whose
+  // lease ran out (paused, say) still writes after the next holder.
+  kFenceIgnored,
 };
 
 PlantedBug planted_bug();

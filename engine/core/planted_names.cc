@@ -18,6 +18,8 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kLeaderCountsItselfBeforeDurable: return "leader-counts-itself-before-durable";
     case PlantedBug::kAverageOfShardAverages: return "average-of-shard-averages";
     case PlantedBug::kSearchSkipsUnavailableShard: return "search-skips-unavailable-shard";
+    case PlantedBug::kLockExpiresEarly: return "lock-expires-early";
+    case PlantedBug::kFenceIgnored: return "fence-ignored";
   }
   return "?";
 }
@@ -29,7 +31,7 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kQuorumOneShort,               PlantedBug::kReadIndexWithoutConfirmation,
       PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
       PlantedBug::kLeaderCountsItselfBeforeDurable, PlantedBug::kAverageOfShardAverages,
-      PlantedBug::kSearchSkipsUnavailableShard};
+      PlantedBug::kSearchSkipsUnavailableShard, PlantedBug::kLockExpiresEarly, PlantedBug::kFenceIgnored};
   return all;
 }
 

@@ -184,6 +184,9 @@ class RaftNode {
   GroupId group() const { return options_.group; }
   Role role() const { return role_; }
   bool is_leader() const { return role_ == Role::kLeader; }
+  // A leader that has applied an entry of its own term: its state machine
+  // holds everything committed before it led.
+  bool committed_in_current_term() const { return role_ == Role::kLeader && committed_in_term_; }
   uint64_t term() const { return term_; }
   NodeId leader() const { return leader_; }
   uint64_t commit_index() const { return commit_; }

@@ -18,7 +18,7 @@ const char* to_string(GroupKind k) {
 }
 
 Replica::Replica(Env& env, GroupSpec spec, RaftObserver* observer)
-    : env_(env), spec_(std::move(spec)), observer_(observer) {
+    : env_(env), spec_(std::move(spec)), observer_(observer), lease_timer_(env.clock()) {
   spec_.raft.group = spec_.id;
 }
 
@@ -58,6 +58,20 @@ void Replica::start() {
   }
   raft_ = std::make_unique<RaftNode>(env_, spec_.raft, std::move(*log), std::move(*snaps), *sm_, observer_);
   raft_->start();
+  if (spec_.kind == GroupKind::kKv) lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
+}
+
+void Replica::look_at_leases() {
+  lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
+  // Only a leader whose own term has committed an entry times leases: its
+  // state then holds every lease an earlier leader granted or renewed.
+  if (!raft_->is_leader() || !raft_->committed_in_current_term()) return lease_keeper_.reset();
+  for (kv::LockExpire& expire : lease_keeper_.due(kv_state().state(), env_.clock().now())) {
+    kv::Command command{std::nullopt, std::move(expire), std::nullopt};
+    // The answer does not matter: a lost proposal is proposed again
+    // (kExpiryRetryInterval), and a stale one applies as kNotHolder.
+    raft_->propose(kv::encode_command(command), Ack::kQuorum, [](RaftResult) {});
+  }
 }
 
 std::string Replica::error() const {

@@ -8,6 +8,9 @@
 // shard map says so; each speaks Raft on its own channel, so two groups on
 // one node never see each other's messages.
 //
+// A KV group's replicas also keep its lock leases: the leader proposes the
+// expiry of each lease that ran out by its clock (kv::LeaseKeeper).
+//
 // Storage lives under "raft/g<group>/" on the node's Disk. Opening it is
 // recovery: a torn tail is cut off; corruption anywhere else fails the open
 // with the file and offset, and the replica then refuses every request with
@@ -24,6 +27,7 @@
 #include "engine/rpc/rpc.h"
 #include "engine/rpc/group_protocol.h"
 #include "engine/shard/kv_state_machine.h"
+#include "engine/shard/lease_keeper.h"
 
 namespace shoal {
 
@@ -78,6 +82,11 @@ class Replica {
  private:
   void handle_write(ClientRequest& request, Responder responder);
   void handle_read(ClientRequest& request, Responder responder);
+  // A KV group's leader times lock leases and proposes their expiry
+  // (lease_keeper.h); every replica looks each kLeaseLookInterval.
+  void look_at_leases();
+
+  static constexpr Duration kLeaseLookInterval = milliseconds(100);
 
   Env& env_;
   GroupSpec spec_;
@@ -85,6 +94,8 @@ class Replica {
   std::unique_ptr<StateMachine> sm_;
   std::unique_ptr<RaftNode> raft_;
   std::string open_error_;
+  kv::LeaseKeeper lease_keeper_;
+  TimerSlot lease_timer_;
 };
 
 }  // namespace shoal

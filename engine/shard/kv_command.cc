@@ -13,16 +13,27 @@ namespace {
 // bytes; "bool" is one byte, 0 or 1):
 //
 //   command := 'C'  bool has_session  [u64 client_id  varint sequence]  write
+//            | 'F'  bytes resource  varint token  (then as 'C')      a fenced write
 //   write   := u8 1 (put)     bytes key  bytes value
 //            | u8 2 (delete)  bytes key
 //            | u8 3 (cas)     bytes key  bool has_expected [bytes expected]  bytes value
 //            | u8 4 (append)  bytes key  bytes suffix
+//            | u8 5 (acquire) bytes resource  bytes holder  varint ttl_ms
+//            | u8 6 (release) bytes resource  varint token
+//            | u8 7 (extend)  bytes resource  varint token  varint ttl_ms
+//            | u8 8 (force release) bytes resource
+//            | u8 9 (expire)  bytes resource  varint token  varint lease_index  varint leader_time_ms
 //   query   := 'Q'  u8 1 (get)  bytes key  varint min_applied_index
+//            | 'Q'  u8 2 (lock status)  bytes resource  varint min_applied_index
+//            | 'Q'  u8 3 (active locks)  bytes after  varint min_applied_index
 //   result  := 'R'  u8 code  bool has_value [bytes value]  varint index  bytes message
+//              varint lock_count  lock_count x (bytes resource  bytes holder
+//                                  varint token  varint ttl_ms  varint lease_index)
 //
 // The leading letter names the kind (and version) of message, so bytes of one
 // kind handed to the decoder of another are rejected at the first byte.
 constexpr uint8_t kCommandTag = 'C';
+constexpr uint8_t kFencedCommandTag = 'F';
 constexpr uint8_t kQueryTag = 'Q';
 constexpr uint8_t kResultTag = 'R';
 
@@ -30,7 +41,14 @@ constexpr uint8_t kPutTag = 1;
 constexpr uint8_t kDeleteTag = 2;
 constexpr uint8_t kCasTag = 3;
 constexpr uint8_t kAppendTag = 4;
+constexpr uint8_t kAcquireTag = 5;
+constexpr uint8_t kReleaseTag = 6;
+constexpr uint8_t kExtendTag = 7;
+constexpr uint8_t kForceReleaseTag = 8;
+constexpr uint8_t kExpireTag = 9;
 constexpr uint8_t kGetTag = 1;
+constexpr uint8_t kLockStatusTag = 2;
+constexpr uint8_t kActiveLocksTag = 3;
 
 absl::Status invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
@@ -77,11 +95,34 @@ void write_write(Writer& w, const Write& write) {
           w.bytes(op.key);
           write_optional(w, op.expected);
           w.bytes(op.value);
-        } else {
-          static_assert(std::is_same_v<T, Append>);
+        } else if constexpr (std::is_same_v<T, Append>) {
           w.u8(kAppendTag);
           w.bytes(op.key);
           w.bytes(op.suffix);
+        } else if constexpr (std::is_same_v<T, LockAcquire>) {
+          w.u8(kAcquireTag);
+          w.bytes(op.resource);
+          w.bytes(op.holder);
+          w.varint(op.ttl_ms);
+        } else if constexpr (std::is_same_v<T, LockRelease>) {
+          w.u8(kReleaseTag);
+          w.bytes(op.resource);
+          w.varint(op.token);
+        } else if constexpr (std::is_same_v<T, LockExtend>) {
+          w.u8(kExtendTag);
+          w.bytes(op.resource);
+          w.varint(op.token);
+          w.varint(op.ttl_ms);
+        } else if constexpr (std::is_same_v<T, LockForceRelease>) {
+          w.u8(kForceReleaseTag);
+          w.bytes(op.resource);
+        } else {
+          static_assert(std::is_same_v<T, LockExpire>);
+          w.u8(kExpireTag);
+          w.bytes(op.resource);
+          w.varint(op.token);
+          w.varint(op.lease_index);
+          w.varint(op.leader_time_ms);
         }
       },
       write);
@@ -109,17 +150,95 @@ absl::StatusOr<Write> read_write(Reader& r) {
       a.suffix = r.bytes();
       return a;
     }
+    case kAcquireTag: {
+      LockAcquire a{r.bytes(), {}, 0};
+      a.holder = r.bytes();
+      a.ttl_ms = r.varint();
+      return a;
+    }
+    case kReleaseTag: {
+      LockRelease l{r.bytes(), 0};
+      l.token = r.varint();
+      return l;
+    }
+    case kExtendTag: {
+      LockExtend e{r.bytes(), 0, 0};
+      e.token = r.varint();
+      e.ttl_ms = r.varint();
+      return e;
+    }
+    case kForceReleaseTag: return LockForceRelease{r.bytes()};
+    case kExpireTag: {
+      LockExpire e{r.bytes(), 0, 0, 0};
+      e.token = r.varint();
+      e.lease_index = r.varint();
+      e.leader_time_ms = r.varint();
+      return e;
+    }
     default:
       if (!r.ok()) return invalid("kv command is truncated");
       return invalid(absl::StrCat("kv command has unknown write kind ", tag));
   }
 }
 
-absl::Status check_write(const Write& write) {
+absl::Status check_resource(const std::string& resource) {
+  if (resource.empty()) return invalid("lock resource is empty");
+  if (resource.size() > kMaxResourceBytes) {
+    return invalid(absl::StrCat("lock resource has ", resource.size(), " bytes, more than the limit of ",
+                                kMaxResourceBytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status check_ttl(uint64_t ttl_ms) {
+  if (ttl_ms == 0 || ttl_ms > kMaxLockTtlMs) {
+    return invalid(absl::StrCat("lock ttl of ", ttl_ms, " ms is outside 1..", kMaxLockTtlMs));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status check_token(uint64_t token) {
+  return token == 0 ? invalid("lock token 0 was never granted") : absl::OkStatus();
+}
+
+absl::Status check_lock_write(const Write& write) {
   return std::visit(
       [](const auto& op) -> absl::Status {
         using T = std::decay_t<decltype(op)>;
-        if (auto st = check_key(op.key); !st.ok()) return st;
+        if constexpr (std::is_same_v<T, LockAcquire> || std::is_same_v<T, LockRelease> ||
+                      std::is_same_v<T, LockExtend> || std::is_same_v<T, LockForceRelease> ||
+                      std::is_same_v<T, LockExpire>) {
+          if (auto st = check_resource(op.resource); !st.ok()) return st;
+        }
+        if constexpr (std::is_same_v<T, LockAcquire>) {
+          if (op.holder.empty() || op.holder.size() > kMaxHolderBytes) {
+            return invalid(absl::StrCat("lock holder must have 1..", kMaxHolderBytes, " bytes"));
+          }
+          return check_ttl(op.ttl_ms);
+        } else if constexpr (std::is_same_v<T, LockRelease>) {
+          return check_token(op.token);
+        } else if constexpr (std::is_same_v<T, LockExtend>) {
+          if (auto st = check_token(op.token); !st.ok()) return st;
+          return check_ttl(op.ttl_ms);
+        } else if constexpr (std::is_same_v<T, LockExpire>) {
+          if (auto st = check_token(op.token); !st.ok()) return st;
+          return op.lease_index < op.token ? invalid("lock lease index below its token") : absl::OkStatus();
+        } else {
+          return absl::OkStatus();
+        }
+      },
+      write);
+}
+
+absl::Status check_write(const Write& write) {
+  if (!is_data_write(write)) return check_lock_write(write);
+  return std::visit(
+      [](const auto& op) -> absl::Status {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, Put> || std::is_same_v<T, Delete> || std::is_same_v<T, Cas> ||
+                      std::is_same_v<T, Append>) {
+          if (auto st = check_key(op.key); !st.ok()) return st;
+        }
         if constexpr (std::is_same_v<T, Put>) {
           return check_value("value", op.value);
         } else if constexpr (std::is_same_v<T, Cas>) {
@@ -160,11 +279,48 @@ std::string describe_write(const Write& write) {
         } else if constexpr (std::is_same_v<T, Cas>) {
           const std::string expected = op.expected ? quoted(*op.expected) : std::string("absent");
           return absl::StrCat("cas(", quoted(op.key), ", ", expected, " -> ", quoted(op.value), ")");
-        } else {
+        } else if constexpr (std::is_same_v<T, Append>) {
           return absl::StrCat("append(", quoted(op.key), ", ", quoted(op.suffix), ")");
+        } else if constexpr (std::is_same_v<T, LockAcquire>) {
+          return absl::StrCat("acquire(", quoted(op.resource), ", ", quoted(op.holder), ", ", op.ttl_ms, "ms)");
+        } else if constexpr (std::is_same_v<T, LockRelease>) {
+          return absl::StrCat("release(", quoted(op.resource), ", token ", op.token, ")");
+        } else if constexpr (std::is_same_v<T, LockExtend>) {
+          return absl::StrCat("extend(", quoted(op.resource), ", token ", op.token, ", ", op.ttl_ms, "ms)");
+        } else if constexpr (std::is_same_v<T, LockForceRelease>) {
+          return absl::StrCat("force_release(", quoted(op.resource), ")");
+        } else {
+          return absl::StrCat("expire(", quoted(op.resource), ", token ", op.token, ", lease @", op.lease_index,
+                              ", leader time ", op.leader_time_ms, "ms)");
         }
       },
       write);
+}
+
+void write_lock(Writer& w, const LockInfo& l) {
+  w.bytes(l.resource);
+  w.bytes(l.holder);
+  w.varint(l.token);
+  w.varint(l.ttl_ms);
+  w.varint(l.lease_index);
+}
+
+LockInfo read_lock(Reader& r) {
+  LockInfo l;
+  l.resource = r.bytes();
+  l.holder = r.bytes();
+  l.token = r.varint();
+  l.ttl_ms = r.varint();
+  l.lease_index = r.varint();
+  return l;
+}
+
+// A query's key, resource or cursor, with the limit that fits it.
+absl::Status check_query_name(const Query& query) {
+  if (const auto* get = std::get_if<Get>(&query)) return check_key(get->key);
+  if (const auto* status = std::get_if<LockStatus>(&query)) return check_resource(status->resource);
+  const auto& active = std::get<ActiveLocks>(query);
+  return active.after.empty() ? absl::OkStatus() : check_resource(active.after);
 }
 
 }  // namespace
@@ -178,22 +334,41 @@ std::string_view code_name(Code code) {
     case Code::kStaleSequence: return "stale_sequence";
     case Code::kSessionExpired: return "session_expired";
     case Code::kBehind: return "behind";
+    case Code::kLocked: return "locked";
+    case Code::kNotHolder: return "not_holder";
+    case Code::kFenced: return "fenced";
   }
   return "unknown";
+}
+
+bool is_data_write(const Write& write) {
+  return std::holds_alternative<Put>(write) || std::holds_alternative<Delete>(write) ||
+         std::holds_alternative<Cas>(write) || std::holds_alternative<Append>(write);
 }
 
 absl::Status check_command(const Command& command) {
   if (command.session) {
     if (auto st = check_session(*command.session); !st.ok()) return st;
   }
+  if (command.fence) {
+    if (!is_data_write(command.write)) return invalid("only a data write may carry a fence");
+    if (auto st = check_resource(command.fence->resource); !st.ok()) return st;
+    if (auto st = check_token(command.fence->token); !st.ok()) return st;
+  }
   return check_write(command.write);
 }
 
-absl::Status check_query(const Query& query) { return check_key(std::get<Get>(query).key); }
+absl::Status check_query(const Query& query) { return check_query_name(query); }
 
 std::string encode_command(const Command& command) {
   Writer w;
-  w.u8(kCommandTag);
+  if (command.fence) {
+    w.u8(kFencedCommandTag);
+    w.bytes(command.fence->resource);
+    w.varint(command.fence->token);
+  } else {
+    w.u8(kCommandTag);
+  }
   w.boolean(command.session.has_value());
   if (command.session) {
     w.u64(command.session->client_id);
@@ -205,8 +380,15 @@ std::string encode_command(const Command& command) {
 
 absl::StatusOr<Command> decode_command(std::string_view bytes) {
   Reader r(bytes);
-  if (r.u8() != kCommandTag) return invalid("not a kv command (bad leading byte)");
+  const uint8_t tag = r.u8();
+  if (tag != kCommandTag && tag != kFencedCommandTag) return invalid("not a kv command (bad leading byte)");
   Command command;
+  if (tag == kFencedCommandTag) {
+    Fence fence;
+    fence.resource = r.bytes();
+    fence.token = r.varint();
+    command.fence = std::move(fence);
+  }
   if (r.boolean()) {
     Session s;
     s.client_id = r.u64();
@@ -225,13 +407,27 @@ absl::StatusOr<Command> decode_command(std::string_view bytes) {
 }
 
 std::string encode_query(const Query& query) {
-  const Get& get = std::get<Get>(query);
   Writer w;
   w.u8(kQueryTag);
-  w.u8(kGetTag);
-  w.bytes(get.key);
-  w.varint(get.min_applied_index);
+  if (const auto* get = std::get_if<Get>(&query)) {
+    w.u8(kGetTag);
+    w.bytes(get->key);
+    w.varint(get->min_applied_index);
+  } else if (const auto* status = std::get_if<LockStatus>(&query)) {
+    w.u8(kLockStatusTag);
+    w.bytes(status->resource);
+    w.varint(status->min_applied_index);
+  } else {
+    const auto& active = std::get<ActiveLocks>(query);
+    w.u8(kActiveLocksTag);
+    w.bytes(active.after);
+    w.varint(active.min_applied_index);
+  }
   return w.take();
+}
+
+uint64_t min_applied_index(const Query& query) {
+  return std::visit([](const auto& q) { return q.min_applied_index; }, query);
 }
 
 absl::StatusOr<Query> decode_query(std::string_view bytes) {
@@ -239,14 +435,19 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
   if (r.u8() != kQueryTag) return invalid("not a kv query (bad leading byte)");
   const uint8_t kind = r.u8();
   if (!r.ok()) return invalid("kv query is truncated");
-  if (kind != kGetTag) return invalid(absl::StrCat("kv query has unknown kind ", kind));
-  Get get;
-  get.key = r.bytes();
-  get.min_applied_index = r.varint();
+  Query query;
+  std::string name = r.bytes();
+  const uint64_t min_index = r.varint();
+  switch (kind) {
+    case kGetTag: query = Get{std::move(name), min_index}; break;
+    case kLockStatusTag: query = LockStatus{std::move(name), min_index}; break;
+    case kActiveLocksTag: query = ActiveLocks{std::move(name), min_index}; break;
+    default: return invalid(absl::StrCat("kv query has unknown kind ", kind));
+  }
   if (!r.finished_ok()) return invalid("kv query is truncated or has trailing bytes");
-  if (auto st = check_query(get); !st.ok()) return st;
-  if (encode_query(get) != bytes) return invalid("kv query is not canonically encoded");
-  return get;
+  if (auto st = check_query(query); !st.ok()) return st;
+  if (encode_query(query) != bytes) return invalid("kv query is not canonically encoded");
+  return query;
 }
 
 std::string encode_result(const Result& result) {
@@ -256,6 +457,8 @@ std::string encode_result(const Result& result) {
   write_optional(w, result.value);
   w.varint(result.index);
   w.bytes(result.message);
+  w.varint(result.locks.size());
+  for (const LockInfo& l : result.locks) write_lock(w, l);
   return w.take();
 }
 
@@ -267,6 +470,9 @@ absl::StatusOr<Result> decode_result(std::string_view bytes) {
   result.value = read_optional(r);
   result.index = r.varint();
   result.message = r.bytes();
+  const uint64_t lock_count = r.varint();
+  if (lock_count > kMaxLocksListed) return invalid("kv result lists too many locks");
+  for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock(r));
   if (!r.finished_ok()) return invalid("kv result is truncated or has trailing bytes");
   if (code > kMaxCode) return invalid(absl::StrCat("kv result has unknown code ", code));
   result.code = static_cast<Code>(code);
@@ -280,6 +486,7 @@ absl::StatusOr<Result> decode_result(std::string_view bytes) {
 
 std::string describe(const Command& command) {
   std::string out = describe_write(command.write);
+  if (command.fence) absl::StrAppend(&out, " fenced by ", quoted(command.fence->resource), "#", command.fence->token);
   if (command.session) {
     absl::StrAppend(&out, " [client ", command.session->client_id, " seq ", command.session->sequence,
                     "]");
@@ -291,6 +498,9 @@ std::string describe(const Result& result) {
   std::string out = absl::StrCat(std::string(code_name(result.code)), " @", result.index);
   if (result.value) absl::StrAppend(&out, " value=", quoted(*result.value));
   if (!result.message.empty()) absl::StrAppend(&out, " (", result.message, ")");
+  for (const LockInfo& l : result.locks) {
+    absl::StrAppend(&out, " lock ", quoted(l.resource), " held by ", quoted(l.holder), " token ", l.token);
+  }
   return out;
 }
 

@@ -3,7 +3,11 @@
 // what either gets back. Raft moves these as opaque bytes; only the client and
 // KvStateMachine look inside.
 //
-// Commands are writes: put, delete, compare-and-set and append. A command
+// Commands are writes: put, delete, compare-and-set and append, and the lock
+// commands (acquire, release, extend, force-release, and the leader's expiry;
+// kv_locks.cc has their rules). A data write may carry a fence — a lock's
+// (resource, token) — and then applies only while that token holds the lock.
+// A command
 // proposed by a client carries its session — (client id, sequence number) —
 // so that KvStateMachine applies a retried proposal at most once and answers
 // the retry with the first answer (see kv_state_machine.h for the rules). A
@@ -33,6 +37,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -78,7 +83,79 @@ struct Append {
   bool operator==(const Append&) const = default;
 };
 
-using Write = std::variant<Put, Delete, Cas, Append>;
+// ---- Locks ------------------------------------------------------------------
+//
+// A lock is held on a named resource by a holder (a client's name) under a
+// fencing token: the log index of the command that granted it, so tokens grow
+// with every grant, across resources and leaders. A lease keeps the lock
+// until the group's leader expires it (LockExpire) ttl_ms after it first saw
+// the lease's latest grant or extension by its own clock; only that command
+// ends a lease, so every replica agrees when it ended.
+
+// Grants the lock if it is free (or already this holder's: the lease is
+// renewed, the token kept); otherwise kLocked with the current holder.
+struct LockAcquire {
+  std::string resource;
+  std::string holder;
+  uint64_t ttl_ms = 0;
+  bool operator==(const LockAcquire&) const = default;
+};
+
+// Frees the lock if `token` holds it; otherwise kNotHolder.
+struct LockRelease {
+  std::string resource;
+  uint64_t token = 0;
+  bool operator==(const LockRelease&) const = default;
+};
+
+// Renews the lease (a new ttl from now) if `token` holds it; otherwise kNotHolder.
+struct LockExtend {
+  std::string resource;
+  uint64_t token = 0;
+  uint64_t ttl_ms = 0;
+  bool operator==(const LockExtend&) const = default;
+};
+
+// An administrator frees the lock whoever holds it (kNotFound if free).
+struct LockForceRelease {
+  std::string resource;
+  bool operator==(const LockForceRelease&) const = default;
+};
+
+// Proposed by the leader when the lease granted or renewed at `lease_index`
+// ran out by its clock (`leader_time_ms`, recorded for the history). Frees
+// the lock only if that lease is still the current one: an extension that
+// committed meanwhile wins, and the expiry answers kNotHolder.
+struct LockExpire {
+  std::string resource;
+  uint64_t token = 0;
+  uint64_t lease_index = 0;
+  uint64_t leader_time_ms = 0;
+  bool operator==(const LockExpire&) const = default;
+};
+
+using Write = std::variant<Put, Delete, Cas, Append, LockAcquire, LockRelease, LockExtend, LockForceRelease,
+                           LockExpire>;
+
+// Whether a write is one of the data writes (put, delete, CAS, append), the
+// only kind a fence may guard.
+bool is_data_write(const Write& write);
+
+// A data write guarded by a lock: it applies only if `token` holds
+// `resource`'s lock when the write reaches the log; otherwise kFenced and
+// nothing changes (the store, not the client, decides whether a lease ran out).
+struct Fence {
+  std::string resource;
+  uint64_t token = 0;
+  bool operator==(const Fence&) const = default;
+};
+
+// Lock names and holders are at most these many bytes; a lease is 1 ms to
+// kMaxLockTtlMs long; a listing of locks answers at most kMaxLocksListed.
+inline constexpr size_t kMaxResourceBytes = 1 << 10;
+inline constexpr size_t kMaxHolderBytes = 256;
+inline constexpr uint64_t kMaxLockTtlMs = 24ull * 3600 * 1000;
+inline constexpr size_t kMaxLocksListed = 1000;
 
 // The client session a command belongs to. REQUIRES (for encoding):
 // client_id != kNoClient and sequence >= kFirstSequence.
@@ -91,6 +168,7 @@ struct Session {
 struct Command {
   std::optional<Session> session;  // absent: an internal, session-less write
   Write write;
+  std::optional<Fence> fence;      // only on a data write
   bool operator==(const Command&) const = default;
 };
 
@@ -105,8 +183,33 @@ struct Get {
   bool operator==(const Get&) const = default;
 };
 
-// A variant so that further read kinds extend the format without changing it.
-using Query = std::variant<Get>;
+// The lock on one resource: kOk with it in Result::locks, or kNotFound when free.
+struct LockStatus {
+  std::string resource;
+  uint64_t min_applied_index = 0;
+  bool operator==(const LockStatus&) const = default;
+};
+
+// Every held lock, in resource order, from `after` (exclusive; empty: from
+// the first), at most kMaxLocksListed of them.
+struct ActiveLocks {
+  std::string after;
+  uint64_t min_applied_index = 0;
+  bool operator==(const ActiveLocks&) const = default;
+};
+
+using Query = std::variant<Get, LockStatus, ActiveLocks>;
+uint64_t min_applied_index(const Query& query);
+
+// One held lock, as a read or a refused acquire reports it.
+struct LockInfo {
+  std::string resource;
+  std::string holder;
+  uint64_t token = 0;        // the log index that granted it
+  uint64_t ttl_ms = 0;       // of the current lease
+  uint64_t lease_index = 0;  // the log index of the grant or renewal that started the current lease
+  bool operator==(const LockInfo&) const = default;
+};
 
 // ---- Results ----------------------------------------------------------------
 
@@ -118,8 +221,11 @@ enum class Code : uint8_t {
   kStaleSequence = 4,   // a sequence older than the session's last; not applied now
   kSessionExpired = 5,  // no session for this client and sequence > 1; not applied now
   kBehind = 6,          // a read needing a higher applied index; index = applied index
+  kLocked = 7,          // acquire: another holder has the lock (Result::locks names it)
+  kNotHolder = 8,       // release / extend / expire: the token does not hold the lock now
+  kFenced = 9,          // a fenced write whose token does not hold the lock; nothing changed
 };
-inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kBehind);
+inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kFenced);
 
 std::string_view code_name(Code code);
 
@@ -127,7 +233,10 @@ struct Result {
   Code code = Code::kOk;
   std::optional<std::string> value;  // get: the value; kCasFailed: the current value
   uint64_t index = 0;                // see the contract above
-  std::string message;               // set for kError, kStaleSequence, kSessionExpired, kBehind
+  std::string message;               // set for kError, kStaleSequence, kSessionExpired, kBehind, kFenced
+  // Acquire: the granted lock (kOk) or the holder's (kLocked); LockStatus:
+  // the lock; ActiveLocks: every listed lock. At most kMaxLocksListed.
+  std::vector<LockInfo> locks;
   bool operator==(const Result&) const = default;
 };
 

@@ -2,11 +2,15 @@
 //
 // Layout (integers little-endian; "bytes" is a varint length then the bytes):
 //
-//   u32 magic "SHKV"  u8 version (1)  varint applied_index
+//   u32 magic "SHKV"  u8 version (2)  varint applied_index
 //   varint key_count      key_count x (bytes key  bytes value), keys ascending
 //   varint session_count  session_count x (u64 client_id  varint sequence
 //                                          bytes encode_result(result)),
 //                         client ids ascending
+//   varint lock_count     lock_count x (bytes resource  bytes holder  varint token
+//                                       varint ttl_ms  varint lease_index),
+//                         resources ascending (version 2; a version 1
+//                         snapshot has no lock section and holds no locks)
 //   u32 CRC32C of every byte before it
 //
 // Both maps are ordered, so the bytes are a function of the state alone. The
@@ -24,7 +28,8 @@ namespace shoal::kv {
 namespace {
 
 constexpr uint32_t kSnapshotMagic = 0x564b4853;  // "SHKV"
-constexpr uint8_t kSnapshotVersion = 1;
+constexpr uint8_t kSnapshotVersion = 2;
+constexpr uint8_t kSnapshotVersionWithoutLocks = 1;
 constexpr size_t kTrailerBytes = 4;
 
 absl::Status loss(const std::string& what) {
@@ -69,6 +74,30 @@ absl::Status read_sessions(Reader& r, KvState& state) {
   return absl::OkStatus();
 }
 
+absl::Status read_locks(Reader& r, KvState& state) {
+  const uint64_t count = r.varint();
+  std::string previous;
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
+    LockInfo l;
+    l.resource = r.bytes();
+    l.holder = r.bytes();
+    l.token = r.varint();
+    l.ttl_ms = r.varint();
+    l.lease_index = r.varint();
+    if (!r.ok()) break;
+    if (i > 0 && l.resource <= previous) return loss("locks are not in ascending resource order");
+    // set_lock asserts what a lock must be; a snapshot is outside input, so
+    // it is checked here first and refused, never asserted on.
+    if (l.token == 0 || l.lease_index < l.token || l.lease_index > state.applied_index() || l.resource.empty()) {
+      return loss(absl::StrCat("lock ", l.resource, " has impossible indexes"));
+    }
+    previous = l.resource;
+    state.set_lock(std::move(l));
+  }
+  if (!r.ok()) return loss("the lock section is cut short");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string encode_snapshot(const KvState& state) {
@@ -88,6 +117,14 @@ std::string encode_snapshot(const KvState& state) {
     w.varint(entry.sequence);
     w.bytes(encode_result(entry.result));
   }
+  w.varint(state.locks().size());
+  for (const auto& [resource, l] : state.locks()) {
+    w.bytes(l.resource);
+    w.bytes(l.holder);
+    w.varint(l.token);
+    w.varint(l.ttl_ms);
+    w.varint(l.lease_index);
+  }
   w.u32(crc32c(out));
   return out;
 }
@@ -105,10 +142,15 @@ absl::StatusOr<KvState> decode_snapshot(std::string_view bytes, const KvOptions&
   state.set_applied_index(r.varint());
   if (!r.ok()) return loss("the header is cut short");
   if (magic != kSnapshotMagic) return loss("bad magic number");
-  if (version != kSnapshotVersion) return loss(absl::StrCat("unknown version ", version));
+  if (version != kSnapshotVersion && version != kSnapshotVersionWithoutLocks) {
+    return loss(absl::StrCat("unknown version ", version));
+  }
   if (auto st = read_data(r, state); !st.ok()) return st;
   if (auto st = read_sessions(r, state); !st.ok()) return st;
-  if (!r.finished_ok()) return loss("trailing bytes after the sessions");
+  if (version == kSnapshotVersion) {
+    if (auto st = read_locks(r, state); !st.ok()) return st;
+  }
+  if (!r.finished_ok()) return loss("trailing bytes after the last section");
   if (auto st = state.check_invariants(options); !st.ok()) {
     return loss(std::string(st.message()));
   }

@@ -13,6 +13,7 @@ constexpr uint64_t kKeySeed = 0x6b76'6b65'7900'0001;      // "kvkey"
 constexpr uint64_t kValueSeed = 0x6b76'7661'6c00'0002;    // "kvval"
 constexpr uint64_t kMessageSeed = 0x6b76'6d73'6700'0003;  // "kvmsg"
 constexpr uint64_t kStateSeed = 0x6b76'7374'6100'0004;    // "kvsta"
+constexpr uint64_t kLockSeed = 0x6b76'6c6f'6300'0005;     // "kvloc"
 
 uint64_t hash_bytes(const std::string& s, uint64_t seed) {
   return stable_hash(s.data(), s.size(), seed);
@@ -22,12 +23,20 @@ uint64_t entry_hash(const std::string& key, const std::string& value) {
   return hash_combine(hash_bytes(key, kKeySeed), hash_bytes(value, kValueSeed));
 }
 
+uint64_t lock_hash(const LockInfo& l) {
+  uint64_t h = hash_combine(hash_bytes(l.resource, kLockSeed), hash_bytes(l.holder, kLockSeed + 1));
+  h = hash_combine(h, l.token);
+  h = hash_combine(h, l.ttl_ms);
+  return hash_combine(h, l.lease_index);
+}
+
 uint64_t result_hash(const Result& r) {
   uint64_t h = hash_combine(static_cast<uint64_t>(r.code), r.index);
   // Absent and empty values must hash apart: a CAS against "absent" differs
   // from one against "".
   h = hash_combine(h, r.value ? hash_bytes(*r.value, kValueSeed) : 0);
   h = hash_combine(h, r.value.has_value() ? 1 : 0);
+  for (const LockInfo& l : r.locks) h = hash_combine(h, lock_hash(l));
   return hash_combine(h, hash_bytes(r.message, kMessageSeed));
 }
 
@@ -43,7 +52,9 @@ absl::Status broken(const std::string& what) {
 
 size_t session_cost(const SessionEntry& entry) {
   const size_t value_bytes = entry.result.value ? entry.result.value->size() : 0;
-  return kSessionOverheadBytes + value_bytes + entry.result.message.size();
+  size_t lock_bytes = 0;
+  for (const LockInfo& l : entry.result.locks) lock_bytes += kLockOverheadBytes + l.resource.size() + l.holder.size();
+  return kSessionOverheadBytes + value_bytes + entry.result.message.size() + lock_bytes;
 }
 
 void KvState::set_applied_index(uint64_t index) {
@@ -112,12 +123,53 @@ bool KvState::insert_session(uint64_t client_id, SessionEntry entry) {
   return true;
 }
 
+const LockInfo* KvState::lock(const std::string& resource) const {
+  auto it = locks_.find(resource);
+  return it == locks_.end() ? nullptr : &it->second;
+}
+
+void KvState::set_lock(LockInfo lock) {
+  SHOAL_ASSERT(lock.token != 0);
+  SHOAL_ASSERT(lock.token <= lock.lease_index);
+  SHOAL_ASSERT(lock.lease_index <= applied_index_);
+  auto [it, inserted] = locks_.try_emplace(lock.resource);
+  if (!inserted) lock_hash_ -= lock_hash(it->second);
+  it->second = std::move(lock);
+  lock_hash_ += lock_hash(it->second);
+}
+
+bool KvState::erase_lock(const std::string& resource) {
+  auto it = locks_.find(resource);
+  if (it == locks_.end()) return false;
+  lock_hash_ -= lock_hash(it->second);
+  locks_.erase(it);
+  return true;
+}
+
 uint64_t KvState::fingerprint() const {
   uint64_t h = hash_combine(kStateSeed, applied_index_);
   h = hash_combine(h, data_.size());
   h = hash_combine(h, data_hash_);
   h = hash_combine(h, sessions_.size());
-  return hash_combine(h, session_hash_);
+  h = hash_combine(h, session_hash_);
+  h = hash_combine(h, locks_.size());
+  return hash_combine(h, lock_hash_);
+}
+
+absl::Status KvState::check_locks() const {
+  uint64_t hash = 0;
+  for (const auto& [resource, l] : locks_) {
+    if (resource != l.resource) return broken("a lock is filed under another resource");
+    if (resource.empty() || resource.size() > kMaxResourceBytes) return broken("a lock resource is empty or too long");
+    if (l.holder.empty() || l.holder.size() > kMaxHolderBytes) return broken("a lock holder is empty or too long");
+    if (l.token == 0) return broken(absl::StrCat("lock ", resource, " has token 0"));
+    if (l.lease_index < l.token) return broken(absl::StrCat("lock ", resource, " was renewed before it was granted"));
+    if (l.lease_index > applied_index_) return broken(absl::StrCat("lock ", resource, " leased after the applied index"));
+    if (l.ttl_ms == 0 || l.ttl_ms > kMaxLockTtlMs) return broken(absl::StrCat("lock ", resource, " has ttl outside the limits"));
+    hash += lock_hash(l);
+  }
+  if (hash != lock_hash_) return broken("the lock hash does not match the locks");
+  return absl::OkStatus();
 }
 
 absl::Status KvState::check_invariants(const KvOptions& options) const {
@@ -147,6 +199,7 @@ absl::Status KvState::check_invariants(const KvOptions& options) const {
   if (session_hash_sum != session_hash_) return broken("the session hash does not match the sessions");
   if (session_bytes != session_bytes_)
     return broken("the session byte count does not match the sessions");
+  if (auto st = check_locks(); !st.ok()) return st;
   if (sessions_.size() > options.max_sessions) {
     return broken(
         absl::StrCat(sessions_.size(), " sessions exceed the limit of ", options.max_sessions));

@@ -1,5 +1,5 @@
 // KvState: everything a KvStateMachine replica holds — its applied index, the
-// ordered key-value map and the client-session table — plus the bookkeeping
+// ordered key-value map, the client-session table and the held locks — plus the bookkeeping
 // that keeps the fingerprint and the session accounting up to date as the
 // state changes, so fingerprint() costs O(1) and check_invariants() can
 // recompute all of it from scratch and compare.
@@ -35,7 +35,11 @@ namespace shoal::kv {
 // Each remembered session costs its result's value and message bytes plus
 // this much for the entry itself.
 inline constexpr size_t kSessionOverheadBytes = 64;
+// ...and each lock a result lists, its resource and holder bytes plus this.
+inline constexpr size_t kLockOverheadBytes = 32;
 // The most one session can cost; a table must be able to hold at least one.
+// (A result carries a value or locks, never both: a refused acquire's one
+// lock is far below a value's limit.)
 inline constexpr size_t kMaxSessionCostBytes = kSessionOverheadBytes + kMaxValueBytes + kMaxMessageBytes;
 inline constexpr size_t kDefaultMaxSessions = 16384;
 inline constexpr size_t kDefaultMaxSessionBytes = 64 << 20;
@@ -62,6 +66,7 @@ class KvState {
  public:
   using Data = absl::btree_map<std::string, std::string>;
   using Sessions = absl::btree_map<uint64_t, SessionEntry>;
+  using Locks = absl::btree_map<std::string, LockInfo>;  // by resource
 
   uint64_t applied_index() const { return applied_index_; }
   // REQUIRES: index >= applied_index().
@@ -90,7 +95,15 @@ class KvState {
   // another session applied at the same index.
   bool insert_session(uint64_t client_id, SessionEntry entry);
 
-  // A stable hash of the whole state (applied index, data and sessions).
+  const Locks& locks() const { return locks_; }
+  // nullptr when the resource's lock is free.
+  const LockInfo* lock(const std::string& resource) const;
+  // Makes `lock` the lock of lock.resource (granting or renewing it).
+  void set_lock(LockInfo lock);
+  // PROMISES: true when the lock was held.
+  bool erase_lock(const std::string& resource);
+
+  // A stable hash of the whole state (applied index, data, sessions, locks).
   uint64_t fingerprint() const;
 
   // Recomputes every derived quantity from scratch and checks it and the
@@ -99,6 +112,7 @@ class KvState {
   absl::Status check_invariants(const KvOptions& options) const;
 
  private:
+  absl::Status check_locks() const;
   void link_session(uint64_t client_id, SessionEntry entry);
   void unlink_session(Sessions::iterator it);
 
@@ -113,6 +127,8 @@ class KvState {
   uint64_t data_hash_ = 0;
   uint64_t session_hash_ = 0;
   size_t session_bytes_ = 0;
+  Locks locks_;
+  uint64_t lock_hash_ = 0;
 };
 
 // The snapshot bytes of a state (kv_snapshot.cc has the layout). Equal states

@@ -7,16 +7,13 @@
 #include "engine/core/assert.h"
 
 namespace shoal::kv {
-namespace {
 
-Result make_result(Code code, uint64_t index, std::string message = {}) {
+Result make_result(Code code, uint64_t index, std::string message) {
   // Messages are cut to the limit so a result always encodes (and decodes)
   // within kMaxMessageBytes, whatever produced the text.
   if (message.size() > kMaxMessageBytes) message.resize(kMaxMessageBytes);
   return Result{code, std::nullopt, index, std::move(message)};
 }
-
-}  // namespace
 
 KvStateMachine::KvStateMachine(KvOptions options) : options_(options) {
   SHOAL_ASSERT(options_.max_sessions >= 1);
@@ -46,11 +43,20 @@ Result KvStateMachine::apply_command(uint64_t index, const Command& command) {
   if (auto st = check_command(command); !st.ok()) {
     return make_result(Code::kError, index, std::string(st.message()));
   }
-  if (!command.session) return apply_write(index, command.write);
-  return apply_in_session(index, *command.session, command.write);
+  if (!command.session) return apply_guarded(index, command);
+  return apply_in_session(index, command);
 }
 
-Result KvStateMachine::apply_in_session(uint64_t index, const Session& session, const Write& write) {
+Result KvStateMachine::apply_guarded(uint64_t index, const Command& command) {
+  if (command.fence) {
+    if (auto refused = refuse_by_fence(index, *command.fence)) return *std::move(refused);
+  }
+  if (!is_data_write(command.write)) return apply_lock(index, command.write);
+  return apply_write(index, command.write);
+}
+
+Result KvStateMachine::apply_in_session(uint64_t index, const Command& command) {
+  const Session& session = *command.session;
   if (const SessionEntry* last = state_.session(session.client_id)) {
     // The same sequence again is a retry of a write that already applied; its
     // first answer was lost on the way back. Applying it again would apply it
@@ -70,7 +76,7 @@ Result KvStateMachine::apply_in_session(uint64_t index, const Session& session, 
                        absl::StrCat("session expired: client ", session.client_id,
                                     " has no session and sent sequence ", session.sequence));
   }
-  Result result = apply_write(index, write);
+  Result result = apply_guarded(index, command);
   state_.remember(session.client_id, SessionEntry{session.sequence, result}, options_);
   return result;
 }
@@ -86,9 +92,11 @@ Result KvStateMachine::apply_write(uint64_t index, const Write& write) {
           return make_result(state_.erase(op.key) ? Code::kOk : Code::kNotFound, index);
         } else if constexpr (std::is_same_v<T, Cas>) {
           return apply_cas(index, op);
-        } else {
-          static_assert(std::is_same_v<T, Append>);
+        } else if constexpr (std::is_same_v<T, Append>) {
           return apply_append(index, op);
+        } else {
+          SHOAL_ASSERT(false);  // apply_guarded sends lock commands to apply_lock
+          return make_result(Code::kError, index);
         }
       },
       write);
@@ -137,12 +145,13 @@ Result KvStateMachine::read(const Query& query) const {
   if (auto st = check_query(query); !st.ok()) {
     return make_result(Code::kError, applied, std::string(st.message()));
   }
-  const Get& get = std::get<Get>(query);
-  if (get.min_applied_index > applied) {
+  if (min_applied_index(query) > applied) {
     return make_result(
         Code::kBehind, applied,
-        absl::StrCat("applied index ", applied, " is below the requested ", get.min_applied_index));
+        absl::StrCat("applied index ", applied, " is below the requested ", min_applied_index(query)));
   }
+  if (!std::holds_alternative<Get>(query)) return read_locks(query);
+  const Get& get = std::get<Get>(query);
   const std::string* value = state_.find(get.key);
   if (value == nullptr) return make_result(Code::kNotFound, applied);
   Result found = make_result(Code::kOk, applied);

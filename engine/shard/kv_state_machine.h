@@ -39,6 +39,14 @@
 // a leader's no-op or a configuration change through skip() — so it is the
 // Raft log index of the last entry this replica applied, on every replica.
 //
+// Locks (kv_locks.cc). Acquire, release, extend, force-release and expire
+// change only the lock table; a data write with a fence applies only while
+// its token holds the lock, else it answers kFenced and changes nothing —
+// the fence is judged at apply, in log order, so a write that waited out a
+// lease (in a paused client, on a slow link) cannot land after the lock
+// moved on. Within a session the fence is judged once, at first apply; a
+// retry gets the remembered answer.
+//
 // Reads. query() answers a Get with the value and the machine's applied
 // index, or kBehind (with the applied index) when the Get asks for a higher
 // min_applied_index — how a replica serves a session's read-your-writes token.
@@ -52,6 +60,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +70,10 @@
 #include "engine/shard/kv_state.h"
 
 namespace shoal::kv {
+
+// A result with its message cut to kMaxMessageBytes, so it always encodes
+// (shared by the machine's source files).
+Result make_result(Code code, uint64_t index, std::string message = {});
 
 class KvStateMachine final : public StateMachine {
  public:
@@ -103,8 +116,14 @@ class KvStateMachine final : public StateMachine {
 
  private:
   // The session rules above: apply, replay the remembered result, or refuse.
-  Result apply_in_session(uint64_t index, const Session& session, const Write& write);
+  Result apply_in_session(uint64_t index, const Command& command);
+  // A command's effect once the session rules let it apply: the fence, then the write.
+  Result apply_guarded(uint64_t index, const Command& command);
   Result apply_write(uint64_t index, const Write& write);
+  // kv_locks.cc: the lock commands and reads.
+  Result apply_lock(uint64_t index, const Write& write);
+  std::optional<Result> refuse_by_fence(uint64_t index, const Fence& fence) const;
+  Result read_locks(const Query& query) const;
   Result apply_cas(uint64_t index, const Cas& cas);
   Result apply_append(uint64_t index, const Append& append);
 

@@ -16,6 +16,8 @@
 #   leader-counts-itself-before-durable chaos-disk    crash-mid-sync on the leader, its sync stretched
 #   average-of-shard-averages       cross-shard-query the aggregation oracle over unequal shards
 #   search-skips-unavailable-shard  partial-shard-failure-rf1  a shard's only replica down
+#   lock-expires-early              lock-contention   the holders' intervals overlap
+#   fence-ignored                   lock-contention   a paused holder's stale-token write lands
 set -u
 shoal=$1
 planted=$(dirname "$shoal")/shoal-planted
@@ -45,6 +47,8 @@ all-ack-at-quorum chaos-kv-5
 leader-counts-itself-before-durable chaos-disk
 average-of-shard-averages cross-shard-query
 search-skips-unavailable-shard partial-shard-failure-rf1
+lock-expires-early lock-contention
+fence-ignored lock-contention
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q 'names no planted bug' <<<"$err" || fail "an unknown planted bug name: exit $rc: $err"
