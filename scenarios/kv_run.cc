@@ -357,14 +357,15 @@ void KvRun::on_first_apply(const LogEntry& e) {
   applied.first_applied_ns = to_ns(sim_.now());
   auto parsed = parse_entry_data(e.data);
   if (parsed.ok() && parsed->first == EntryKind::kCommand) {
-    if (auto command = kv::decode_command(parsed->second); command.ok() && command->session) {
-      applied.record.client = command->session->client_id;
-    }
+    auto command = kv::decode_command(parsed->second);
+    if (command.ok() && command->session) applied.record.client = command->session->client_id;
     auto result = kv::decode_result(reference_.apply(e.index, parsed->second));
     applied.record.result = result.ok() ? kv::describe(*result) : "(undecodable result)";
     if (result.ok()) applied.code = result->code;
+    if (on_committed && result.ok()) on_committed(e.index, command.ok() ? &*command : nullptr, *result, reference_);
   } else {
     reference_.skip(e.index);
+    if (on_committed) on_committed(e.index, nullptr, kv::Result{}, reference_);
   }
   applied_log_.push_back(std::move(applied));
 }

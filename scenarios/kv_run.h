@@ -164,6 +164,13 @@ class KvRun {
   std::function<void()> on_heal;
   // What each client issued, with its think times (the workload part of a schedule).
   const std::vector<std::vector<ScriptedOp>>& recorded_workload() const { return recorded_; }
+  // Called as each log index is first applied anywhere, after the run's
+  // reference state machine applied it: the entry's command (null for a
+  // no-op, a configuration entry or undecodable bytes), what applying it
+  // gave, and the reference state after it (for scenario checks).
+  std::function<void(uint64_t index, const kv::Command* command, const kv::Result& result,
+                     const kv::KvStateMachine& reference)>
+      on_committed;
   // Called on every completed client operation (for scenario checks).
   std::function<void(size_t op_index, const KvOpResult& result)> on_complete;
   // The write / read level of the client that ran operation `op_index`.

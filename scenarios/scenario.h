@@ -175,5 +175,6 @@ std::vector<Scenario> membership_scenarios();
 std::vector<Scenario> spec_scenarios();
 std::vector<Scenario> sharded_scenarios();
 std::vector<Scenario> lock_scenarios();
+std::vector<Scenario> watch_scenarios();
 
 }  // namespace shoal::scenarios

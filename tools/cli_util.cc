@@ -110,6 +110,12 @@ double wall_seconds() {
   return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * static_cast<double>(values.size())))];
+}
+
 NodeId random_client_id() {
   std::random_device rd;
   return kClientIdBase + static_cast<NodeId>(rd() % (kClientIdBase - 1));

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -49,6 +50,9 @@ NodeId random_client_id();
 
 // Seconds on the machine's monotonic clock, for wall-time figures in output.
 double wall_seconds();
+
+// The p-quantile (0..1) of `values` by the nearest rank below; 0 when empty.
+double percentile(std::vector<double> values, double p);
 
 // Parses a write level (leader, quorum, all) / a read level (linearizable,
 // lease, session, any); nullopt for anything else.

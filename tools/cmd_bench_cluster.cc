@@ -60,12 +60,6 @@ class BenchClient final : public sim::Process {
   CollectionClient client_;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
 class ClusterBench {
  public:
   explicit ClusterBench(ClusterBenchOptions o) : o_(o), sim_(o.seed) {

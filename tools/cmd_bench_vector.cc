@@ -289,11 +289,6 @@ absl::Status run_pair(const Dataset& d, const VectorBenchOptions& o, RawSide& ra
   return absl::OkStatus();
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
-
 struct Summary {
   double ingest_rate, qps, p50, p95, recall;
 };

@@ -21,10 +21,10 @@
 
 #include "engine/client/collection_client.h"
 #include "engine/cluster/metadata_command.h"
-#include "engine/real/runtime.h"
 #include "engine/server/node.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
+#include "tools/kv_session.h"
 
 namespace shoal::tools {
 namespace {
@@ -58,41 +58,24 @@ std::optional<std::string> text_or_file(const std::string& v) {
 // the operation completes.
 class Client {
  public:
-  Client(const std::map<NodeId, std::string>& endpoints, CollectionClientOptions o) {
-    real::RuntimeConfig rc;
-    rc.self = random_client_id();
-    rc.peers = endpoints;
-    rc.log_level = LogLevel::kError;
-    rt_ = std::make_unique<real::Runtime>(rc);
-    rpc_ = std::make_unique<Rpc>(*rt_);
+  Client(const std::map<NodeId, std::string>& endpoints, CollectionClientOptions o) : rt_(endpoints) {
+    rpc_ = std::make_unique<Rpc>(rt_.env());
     for (const auto& [id, addr] : endpoints) nodes_.push_back(id);
-    client_ = std::make_unique<CollectionClient>(*rt_, *rpc_, nodes_, o);
+    client_ = std::make_unique<CollectionClient>(rt_.env(), *rpc_, nodes_, o);
   }
   template <typename Start>
   CollectionResult wait(Start start) {
-    CollectionResult out;
-    start([&](const CollectionResult& r) {
-      out = r;
-      rt_->stop();
-    });
-    rt_->io().restart();
-    rt_->run();
-    return out;
+    return rt_.wait<CollectionResult>(std::move(start));
   }
   Reply call(MethodId method, std::string payload, Duration timeout) {
-    Reply out;
-    rpc_->call(nodes_[next_++ % nodes_.size()], method, std::move(payload), timeout, [&](Reply r) {
-      out = std::move(r);
-      rt_->stop();
+    return rt_.wait<Reply>([&](std::function<void(Reply)> done) {
+      rpc_->call(nodes_[next_++ % nodes_.size()], method, std::move(payload), timeout, std::move(done));
     });
-    rt_->io().restart();
-    rt_->run();
-    return out;
   }
   CollectionClient& operator*() { return *client_; }
 
  private:
-  std::unique_ptr<real::Runtime> rt_;
+  ClientRuntime rt_;
   std::unique_ptr<Rpc> rpc_;
   std::vector<NodeId> nodes_;
   size_t next_ = 0;

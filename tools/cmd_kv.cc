@@ -5,19 +5,23 @@
 //   shoal kv cas KEY EXPECTED NEW --endpoints ...   (--expect-absent: KEY must not exist)
 //   shoal kv put --prefix k --count 1000 --endpoints ...   (batch: k0..k999 = v0..v999)
 //   shoal kv get --prefix k --count 1000 --endpoints ...   (batch: reports missing keys)
+//   shoal kv put KEY VALUE --fence RESOURCE:TOKEN --endpoints ...   (also append, cas, delete)
+// A fenced write applies only while TOKEN holds the lock on RESOURCE (see
+// `shoal lock`); refused, it prints "fenced: OP KEY: why" and exits 1.
 // Exit codes: 0 every operation succeeded (a leader-level put, append or
-// delete: was accepted by the leader); 1 an operation failed, a key was
-// missing, or an outcome is unknown (a leader-level CAS is accepted before its
-// comparison is decided, so its outcome is unknown); 2 usage or bad input.
+// delete: was accepted by the leader); 1 an operation failed or was fenced,
+// a key was missing, or an outcome is unknown (a leader-level CAS or fenced
+// write is accepted before its comparison or fence is decided, so its outcome
+// is unknown); 2 usage or bad input.
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "engine/client/kv_client.h"
-#include "engine/real/runtime.h"
 #include "scenarios/checkers/history_io.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
+#include "tools/kv_session.h"
 
 namespace shoal::tools {
 namespace {
@@ -25,10 +29,8 @@ namespace {
 struct KvFlags {
   std::string op;
   std::vector<std::string> args;
-  std::string endpoints;
-  std::string write_level = "quorum";
-  std::string read_level = "linearizable";
-  std::string timeout = "5s";
+  KvClientFlags client;
+  std::optional<std::string> fence;  // RESOURCE:TOKEN, when given
   std::string prefix;
   int count = 0;
   bool expect_absent = false;
@@ -37,33 +39,21 @@ struct KvFlags {
   std::string history_file;
 };
 
-// Runs operations one after another on one client and event loop.
+// Runs operations one after another on one client session, recording each
+// in a history.
 class Session {
  public:
-  Session(const std::map<NodeId, std::string>& endpoints, KvClientOptions o) {
-    real::RuntimeConfig rc;
-    rc.self = random_client_id();
-    rc.peers = endpoints;
-    rc.log_level = LogLevel::kError;
-    rt_ = std::make_unique<real::Runtime>(rc);
-    o.client_id = rt_->random().next_u64() | 1;
-    client_ = std::make_unique<KvClient>(*rt_, o);
-  }
+  Session(const std::map<NodeId, std::string>& endpoints, KvClientOptions o, std::optional<kv::Fence> fence)
+      : kv_(endpoints, std::move(o)), fence_(std::move(fence)) {}
   KvOpResult write(kv::Write w) {
     const size_t at = history_.invoke(0, now_ns(), history_op(w));
-    KvOpResult out;
-    client_->write(std::move(w), [&](const KvOpResult& r) { out = r; rt_->stop(); });
-    rt_->io().restart();
-    rt_->run();
+    const KvOpResult out = kv_.write(std::move(w), fence_);
     record(at, out);
     return out;
   }
   KvOpResult read(std::string key) {
     const size_t at = history_.invoke(0, now_ns(), check::Op::read(key));
-    KvOpResult out;
-    client_->read(std::move(key), [&](const KvOpResult& r) { out = r; rt_->stop(); });
-    rt_->io().restart();
-    rt_->run();
+    const KvOpResult out = kv_.read(std::move(key));
     record(at, out);
     return out;
   }
@@ -71,7 +61,7 @@ class Session {
   const check::History& history() const { return history_; }
 
  private:
-  int64_t now_ns() { return to_ns(rt_->clock().now()); }
+  int64_t now_ns() { return kv_.runtime().now_ns(); }
 
   static check::Op history_op(const kv::Write& w) {
     if (const auto* p = std::get_if<kv::Put>(&w)) return check::Op::write(p->key, p->value);
@@ -94,8 +84,8 @@ class Session {
     history_.complete(at, now_ns(), outcome, result);
   }
 
-  std::unique_ptr<real::Runtime> rt_;
-  std::unique_ptr<KvClient> client_;
+  KvSession kv_;
+  std::optional<kv::Fence> fence_;  // guards every write of this run
   check::History history_;
 };
 
@@ -153,7 +143,7 @@ int run_batch(Session& s, const KvFlags& f) {
     const std::string value = "v" + key.substr(f.prefix.size());
     if (f.op == "put") {
       const KvOpResult r = s.write(kv::Put{key, value});
-      if (succeeded(r, /*conditional=*/false)) {
+      if (succeeded(r, /*conditional=*/f.fence.has_value())) {
         ++ok;
         if (acked) acked << key << "\n" << std::flush;
       } else {
@@ -176,20 +166,15 @@ int run_batch(Session& s, const KvFlags& f) {
 
 int run_kv(const KvFlags& f) {
   std::map<NodeId, std::string> endpoints;
-  if (std::string err = parse_endpoints(f.endpoints, &endpoints); !err.empty()) return usage_error(err);
-  const auto write_level = parse_write_level(f.write_level);
-  const auto read_level = parse_read_level(f.read_level);
-  if (!write_level) return usage_error("--level must be leader, quorum or all");
-  if (!read_level) return usage_error("--read must be linearizable, lease, session or any");
-  const auto timeout = parse_duration(f.timeout);
-  if (!timeout) return usage_error("--timeout: '" + f.timeout + "' is not a duration");
-  if (*timeout <= Duration(0)) return usage_error("--timeout must be longer than 0 (an operation needs time to be sent)");
   KvClientOptions o;
-  for (const auto& [id, addr] : endpoints) o.nodes.push_back(id);
-  o.write_level = *write_level;
-  o.read_level = *read_level;
-  o.operation_timeout = *timeout;
-  Session s(endpoints, o);
+  if (std::string err = kv_client_options(f.client, &endpoints, &o); !err.empty()) return usage_error(err);
+  std::optional<kv::Fence> fence;
+  if (f.fence) {
+    std::string err;
+    fence = parse_fence(*f.fence, &err);
+    if (!fence) return usage_error(err);
+  }
+  Session s(endpoints, o, fence);
   const bool batch = f.count > 0 || !f.keys_file.empty();
   if (batch) {
     if (f.op != "put" && f.op != "get") return usage_error("--count works with put and get");
@@ -205,14 +190,21 @@ int run_kv(const KvFlags& f) {
   else if (f.op == "delete") r = s.write(kv::Delete{f.args[0]});
   else if (f.expect_absent) r = s.write(kv::Cas{f.args[0], std::nullopt, f.args[1]});
   else r = s.write(kv::Cas{f.args[0], f.args[1], f.args[2]});
-  if (succeeded(r, f.op == "cas")) {
+  // A fence, like a CAS's comparison, is judged only when the write applies.
+  if (succeeded(r, f.op == "cas" || fence.has_value())) {
     std::cout << (f.op == "get" ? r.result.value.value_or("") : r.outcome == OpOutcome::kAccepted ? show(r) : "ok")
               << "\n";
     return save_history(s, f.history_file, kExitPass);
   }
+  if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kFenced) {
+    std::cerr << "fenced: " << f.op << " " << f.args[0] << ": " << r.result.message << "\n";
+    return save_history(s, f.history_file, kExitCheckFailed);
+  }
+  const std::string condition = fence ? "fence" : "comparison";
   std::cerr << "shoal: " << f.op << " " << f.args[0] << ": " << show(r)
-            << (r.outcome == OpOutcome::kAccepted ? "; whether the comparison held is not known (use --level quorum)"
-                                                  : "")
+            << (r.outcome == OpOutcome::kAccepted
+                    ? "; whether the " + condition + " held is not known (use --level quorum)"
+                    : "")
             << "\n";
   return save_history(s, f.history_file, kExitCheckFailed);
 }
@@ -224,10 +216,12 @@ CommandRegistration reg("kv", [](CLI::App& root) {
     f->op = op;
     CLI::App* c = kv.add_subcommand(op, std::string(op) + " (see `shoal kv " + op + " --help`)");
     c->add_option("args", f->args, "KEY [VALUE] (cas: KEY EXPECTED NEW)");
-    c->add_option("--endpoints", f->endpoints, "nodes as id=host:port,... (ids default to 1,2,...)")->required();
-    c->add_option("--level", f->write_level, "write level: leader, quorum, all")->capture_default_str();
-    c->add_option("--read", f->read_level, "read level: linearizable, lease, session, any")->capture_default_str();
-    c->add_option("--timeout", f->timeout, "give up after this long")->capture_default_str();
+    add_kv_client_flags(*c, f->client, /*levels=*/true);
+    if (std::string(op) != "get") {
+      c->add_option_function<std::string>(
+          "--fence", [f](const std::string& v) { f->fence = v; },
+          "RESOURCE:TOKEN: apply only while TOKEN holds the lock on RESOURCE (see `shoal lock`)");
+    }
     c->add_option("--prefix", f->prefix, "batch mode: key prefix");
     c->add_option("--count", f->count, "batch mode: keys PREFIX0..PREFIX<count-1>")->check(CLI::Range(0, 10000000));
     c->add_option("--acked-file", f->acked_file, "batch put: write each acknowledged key to FILE");

@@ -1,6 +1,8 @@
 #include "engine/client/kv_client.h"
 #include "engine/core/assert.h"
 
+#include <type_traits>
+
 #include "engine/core/channels.h"
 #include "engine/env/buggify.h"
 
@@ -54,7 +56,13 @@ void KvClient::read(std::string key, KvCallback done) { query(kv::Get{std::move(
 void KvClient::query(kv::Query q, KvCallback done) {
   SHOAL_ASSERT(!busy());
   const bool session = options_.read_level == ReadLevel::kSession;
-  std::visit([&](auto& read) { read.min_applied_index = session ? token_ : 0; }, q);
+  std::visit(
+      [&](auto& read) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(read)>, kv::Watch>) {
+          read.min_applied_index = session ? token_ : 0;
+        }
+      },
+      q);
   Op op;
   op.number = ++op_number_;
   op.request = ClientRequest{options_.group, false, static_cast<uint8_t>(options_.read_level), token_, 0,

@@ -61,6 +61,9 @@ enum class PlantedBug {
   // A fenced write applies whatever lock its token names: a holder whose
   // lease ran out (paused, say) still writes after the next holder.
   kFenceIgnored,
+  // A watch that reconnects resumes one revision past where it had got, so
+  // a change at exactly that revision is never delivered.
+  kWatchResumeSkips,
 };
 
 PlantedBug planted_bug();

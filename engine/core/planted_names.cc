@@ -20,6 +20,7 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kSearchSkipsUnavailableShard: return "search-skips-unavailable-shard";
     case PlantedBug::kLockExpiresEarly: return "lock-expires-early";
     case PlantedBug::kFenceIgnored: return "fence-ignored";
+    case PlantedBug::kWatchResumeSkips: return "watch-resume-skips";
   }
   return "?";
 }
@@ -31,7 +32,8 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kQuorumOneShort,               PlantedBug::kReadIndexWithoutConfirmation,
       PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
       PlantedBug::kLeaderCountsItselfBeforeDurable, PlantedBug::kAverageOfShardAverages,
-      PlantedBug::kSearchSkipsUnavailableShard, PlantedBug::kLockExpiresEarly, PlantedBug::kFenceIgnored};
+      PlantedBug::kSearchSkipsUnavailableShard, PlantedBug::kLockExpiresEarly, PlantedBug::kFenceIgnored,
+      PlantedBug::kWatchResumeSkips};
   return all;
 }
 

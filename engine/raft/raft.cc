@@ -1,10 +1,12 @@
 // RaftNode: construction, terms and roles, and the message pump.
 #include "engine/raft/raft.h"
 
+
 #include <algorithm>
 
 #include "engine/core/assert.h"
 #include "engine/core/channels.h"
+#include "engine/env/buggify.h"
 
 namespace shoal {
 
@@ -337,6 +339,10 @@ RaftMessage RaftNode::accept_leader(const RaftMessage& m, MsgType response) {
 }
 
 Duration RaftNode::random_election_timeout() {
+  // BUGGIFY: time out at the very minimum, now and then. The minimum is what
+  // leases are measured against, so elections then race the old leader's
+  // lease at its edge, where a lease computed too long shows.
+  if (BUGGIFY(env_)) return options_.election_timeout_min;
   return env_.random().range(options_.election_timeout_min, options_.election_timeout_min * 2 - Duration(1));
 }
 

@@ -17,9 +17,41 @@ const char* to_string(GroupKind k) {
   return "unknown";
 }
 
+// Passes every Raft event on to the replica's observer, and wakes the
+// parked watches when something applies.
+class Replica::Tap final : public RaftObserver {
+ public:
+  Tap(Replica& replica, RaftObserver* next) : replica_(replica), next_(next) {}
+  void on_start(const RaftNode& n) override { if (next_) next_->on_start(n); }
+  void on_role(const RaftNode& n) override {
+    if (next_) next_->on_role(n);
+    // A replica that stops leading forgets when it saw each lease; one
+    // that starts leading will see them all afresh.
+    if (!n.is_leader()) replica_.lease_keeper_.reset();
+    replica_.arm_lease_look();
+  }
+  void on_commit(const RaftNode& n) override { if (next_) next_->on_commit(n); }
+  void on_apply(const RaftNode& n, const LogEntry& e) override {
+    if (next_) next_->on_apply(n, e);
+    if (!replica_.parked_.empty()) replica_.wake_watches();
+    replica_.arm_lease_look();
+  }
+  void on_restore(const RaftNode& n, uint64_t index, uint64_t term) override {
+    if (next_) next_->on_restore(n, index, term);
+    if (!replica_.parked_.empty()) replica_.wake_watches();
+  }
+  void on_lease_read(const RaftNode& n) override { if (next_) next_->on_lease_read(n); }
+  void on_ack(const RaftNode& n, uint64_t index, Ack ack) override { if (next_) next_->on_ack(n, index, ack); }
+
+ private:
+  Replica& replica_;
+  RaftObserver* next_;
+};
+
 Replica::Replica(Env& env, GroupSpec spec, RaftObserver* observer)
     : env_(env), spec_(std::move(spec)), observer_(observer), lease_timer_(env.clock()) {
   spec_.raft.group = spec_.id;
+  tap_ = std::make_unique<Tap>(*this, observer_);
 }
 
 Replica::~Replica() = default;
@@ -56,13 +88,22 @@ void Replica::start() {
     env_.log(LogLevel::kError, "group", open_error_ + "; refusing to serve");
     return;
   }
-  raft_ = std::make_unique<RaftNode>(env_, spec_.raft, std::move(*log), std::move(*snaps), *sm_, observer_);
+  raft_ = std::make_unique<RaftNode>(env_, spec_.raft, std::move(*log), std::move(*snaps), *sm_, tap_.get());
   raft_->start();
-  if (spec_.kind == GroupKind::kKv) lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
+}
+
+void Replica::arm_lease_look() {
+  // Only a KV group's leader holding locks has leases to time; the timer
+  // runs while there are, so a group without locks spends nothing on them.
+  if (spec_.kind != GroupKind::kKv || lease_timer_.armed() || !raft_ || !raft_->is_leader()) return;
+  if (kv_state().state().locks().empty()) return;
+  lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
 }
 
 void Replica::look_at_leases() {
-  lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
+  if (raft_->is_leader() && !kv_state().state().locks().empty()) {
+    lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
+  }
   // Only a leader whose own term has committed an entry times leases: its
   // state then holds every lease an earlier leader granted or renewed.
   if (!raft_->is_leader() || !raft_->committed_in_current_term()) return lease_keeper_.reset();
@@ -136,6 +177,7 @@ void Replica::handle_read(ClientRequest& request, Responder responder) {
   if (!sm_->accepts_query(request.payload)) {
     return responder.fail(make_error(ErrorCode::kBadRequest, "malformed query"));
   }
+  if (park_watch(request, responder)) return;
   auto done = [responder](RaftResult r) mutable { answer(responder, r); };
   switch (static_cast<ReadLevel>(request.level)) {
     case ReadLevel::kLinearizable: return raft_->read_index(std::move(request.payload), done);
@@ -144,6 +186,45 @@ void Replica::handle_read(ClientRequest& request, Responder responder) {
       return raft_->read_after(request.session_index, std::move(request.payload), spec_.session_read_timeout, done);
     case ReadLevel::kAny: return done(raft_->read_local(request.payload));
   }
+}
+
+bool Replica::park_watch(const ClientRequest& request, Responder& responder) {
+  if (spec_.kind != GroupKind::kKv) return false;
+  auto query = kv::decode_query(request.payload);
+  if (!query.ok() || !std::holds_alternative<kv::Watch>(*query)) return false;
+  // A watch is served by any replica: what it applied is a prefix of the
+  // committed log, and its history has no holes (watch_history.h).
+  RaftResult now = raft_->read_local(request.payload);
+  auto result = kv::decode_result(now.value);
+  const uint32_t wait_ms = std::get<kv::Watch>(*query).wait_ms;
+  const Duration wait = std::min<Duration>(milliseconds(wait_ms), responder.deadline() - env_.clock().now());
+  const bool nothing_yet = now.ok() && result.ok() && result->code == kv::Code::kOk && result->events.empty();
+  if (!nothing_yet || wait <= Duration(0) || parked_.size() >= kParkedWatchesMax) {
+    answer(responder, now);
+    return true;
+  }
+  const uint64_t id = ++next_parked_;
+  auto timeout = std::make_unique<TimerSlot>(env_.clock());
+  timeout->arm(wait, [this, id] { answer_watch(id); });
+  parked_.emplace(id, ParkedWatch{request.payload, responder, std::move(timeout)});
+  return true;
+}
+
+void Replica::answer_watch(uint64_t id) {
+  auto it = parked_.find(id);
+  if (it == parked_.end()) return;
+  ParkedWatch w = std::move(it->second);
+  parked_.erase(it);
+  answer(w.responder, raft_->read_local(w.query));
+}
+
+void Replica::wake_watches() {
+  std::vector<uint64_t> ready;
+  for (const auto& [id, w] : parked_) {
+    auto result = kv::decode_result(raft_->read_local(w.query).value);
+    if (!result.ok() || result->code != kv::Code::kOk || !result->events.empty()) ready.push_back(id);
+  }
+  for (uint64_t id : ready) answer_watch(id);
 }
 
 }  // namespace shoal

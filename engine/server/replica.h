@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "engine/env/env.h"
 #include "engine/raft/raft.h"
@@ -82,9 +83,18 @@ class Replica {
  private:
   void handle_write(ClientRequest& request, Responder responder);
   void handle_read(ClientRequest& request, Responder responder);
+  // Watches (a KV group's long polls): a watch with nothing to report yet
+  // waits here, up to its wait_ms (and its caller's deadline), and is
+  // answered by the first apply that gives it something to report.
+  bool park_watch(const ClientRequest& request, Responder& responder);
+  void wake_watches();
+  void answer_watch(uint64_t id);
+  class Tap;
+
   // A KV group's leader times lock leases and proposes their expiry
-  // (lease_keeper.h); every replica looks each kLeaseLookInterval.
+  // (lease_keeper.h), looking each kLeaseLookInterval while it holds locks.
   void look_at_leases();
+  void arm_lease_look();
 
   static constexpr Duration kLeaseLookInterval = milliseconds(100);
 
@@ -96,6 +106,15 @@ class Replica {
   std::string open_error_;
   kv::LeaseKeeper lease_keeper_;
   TimerSlot lease_timer_;
+  struct ParkedWatch {
+    std::string query;
+    Responder responder;
+    std::unique_ptr<TimerSlot> timeout;
+  };
+  static constexpr size_t kParkedWatchesMax = 4096;
+  std::unique_ptr<Tap> tap_;
+  absl::btree_map<uint64_t, ParkedWatch> parked_;
+  uint64_t next_parked_ = 0;
 };
 
 }  // namespace shoal

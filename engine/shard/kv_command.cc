@@ -26,9 +26,16 @@ namespace {
 //   query   := 'Q'  u8 1 (get)  bytes key  varint min_applied_index
 //            | 'Q'  u8 2 (lock status)  bytes resource  varint min_applied_index
 //            | 'Q'  u8 3 (active locks)  bytes after  varint min_applied_index
+//            | 'Q'  u8 4 (watch)  bytes key  bool prefix  varint after_revision
+//                               varint limit  varint wait_ms
 //   result  := 'R'  u8 code  bool has_value [bytes value]  varint index  bytes message
-//              varint lock_count  lock_count x (bytes resource  bytes holder
+//            | 'L'  (as 'R')  varint lock_count  lock_count x (bytes resource  bytes holder
 //                                  varint token  varint ttl_ms  varint lease_index)
+//              varint event_count  event_count x (varint revision  bytes key
+//                                  bool deleted  bytes value)
+//   A result that lists no locks and no events is always an 'R': the form
+//   results had before locks and watches, which snapshots taken then hold
+//   in their session tables.
 //
 // The leading letter names the kind (and version) of message, so bytes of one
 // kind handed to the decoder of another are rejected at the first byte.
@@ -36,6 +43,7 @@ constexpr uint8_t kCommandTag = 'C';
 constexpr uint8_t kFencedCommandTag = 'F';
 constexpr uint8_t kQueryTag = 'Q';
 constexpr uint8_t kResultTag = 'R';
+constexpr uint8_t kListingResultTag = 'L';
 
 constexpr uint8_t kPutTag = 1;
 constexpr uint8_t kDeleteTag = 2;
@@ -49,6 +57,7 @@ constexpr uint8_t kExpireTag = 9;
 constexpr uint8_t kGetTag = 1;
 constexpr uint8_t kLockStatusTag = 2;
 constexpr uint8_t kActiveLocksTag = 3;
+constexpr uint8_t kWatchTag = 4;
 
 absl::Status invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
@@ -319,6 +328,19 @@ LockInfo read_lock(Reader& r) {
 absl::Status check_query_name(const Query& query) {
   if (const auto* get = std::get_if<Get>(&query)) return check_key(get->key);
   if (const auto* status = std::get_if<LockStatus>(&query)) return check_resource(status->resource);
+  if (const auto* watch = std::get_if<Watch>(&query)) {
+    // An empty prefix watches every key; a single key must be a key.
+    if (!watch->prefix || !watch->key.empty()) {
+      if (auto st = check_key(watch->key); !st.ok()) return st;
+    }
+    if (watch->limit == 0 || watch->limit > kMaxWatchEvents) {
+      return invalid(absl::StrCat("watch limit ", watch->limit, " is outside 1..", kMaxWatchEvents));
+    }
+    if (watch->wait_ms > kMaxWatchWaitMs) {
+      return invalid(absl::StrCat("watch wait of ", watch->wait_ms, " ms is over the limit of ", kMaxWatchWaitMs));
+    }
+    return absl::OkStatus();
+  }
   const auto& active = std::get<ActiveLocks>(query);
   return active.after.empty() ? absl::OkStatus() : check_resource(active.after);
 }
@@ -337,6 +359,7 @@ std::string_view code_name(Code code) {
     case Code::kLocked: return "locked";
     case Code::kNotHolder: return "not_holder";
     case Code::kFenced: return "fenced";
+    case Code::kCompacted: return "compacted";
   }
   return "unknown";
 }
@@ -417,6 +440,13 @@ std::string encode_query(const Query& query) {
     w.u8(kLockStatusTag);
     w.bytes(status->resource);
     w.varint(status->min_applied_index);
+  } else if (const auto* watch = std::get_if<Watch>(&query)) {
+    w.u8(kWatchTag);
+    w.bytes(watch->key);
+    w.boolean(watch->prefix);
+    w.varint(watch->after_revision);
+    w.varint(watch->limit);
+    w.varint(watch->wait_ms);
   } else {
     const auto& active = std::get<ActiveLocks>(query);
     w.u8(kActiveLocksTag);
@@ -427,7 +457,15 @@ std::string encode_query(const Query& query) {
 }
 
 uint64_t min_applied_index(const Query& query) {
-  return std::visit([](const auto& q) { return q.min_applied_index; }, query);
+  return std::visit(
+      [](const auto& q) -> uint64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(q)>, Watch>) {
+          return 0;
+        } else {
+          return q.min_applied_index;
+        }
+      },
+      query);
 }
 
 absl::StatusOr<Query> decode_query(std::string_view bytes) {
@@ -437,8 +475,19 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
   if (!r.ok()) return invalid("kv query is truncated");
   Query query;
   std::string name = r.bytes();
-  const uint64_t min_index = r.varint();
+  if (kind == kWatchTag) {
+    Watch watch{std::move(name), false, 0, 0, 0};
+    watch.prefix = r.boolean();
+    watch.after_revision = r.varint();
+    const uint64_t limit = r.varint(), wait_ms = r.varint();
+    if (limit > kMaxWatchEvents || wait_ms > kMaxWatchWaitMs) return invalid("kv watch is over a limit");
+    watch.limit = static_cast<uint32_t>(limit);
+    watch.wait_ms = static_cast<uint32_t>(wait_ms);
+    query = std::move(watch);
+  }
+  const uint64_t min_index = kind == kWatchTag ? 0 : r.varint();
   switch (kind) {
+    case kWatchTag: break;
     case kGetTag: query = Get{std::move(name), min_index}; break;
     case kLockStatusTag: query = LockStatus{std::move(name), min_index}; break;
     case kActiveLocksTag: query = ActiveLocks{std::move(name), min_index}; break;
@@ -452,27 +501,73 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
 
 std::string encode_result(const Result& result) {
   Writer w;
-  w.u8(kResultTag);
+  const bool listing = !result.locks.empty() || !result.events.empty();
+  w.u8(listing ? kListingResultTag : kResultTag);
   w.u8(static_cast<uint8_t>(result.code));
   write_optional(w, result.value);
   w.varint(result.index);
   w.bytes(result.message);
+  if (!listing) return w.take();
   w.varint(result.locks.size());
   for (const LockInfo& l : result.locks) write_lock(w, l);
+  w.varint(result.events.size());
+  for (const WatchEvent& e : result.events) {
+    w.varint(e.revision);
+    w.bytes(e.key);
+    w.boolean(e.deleted);
+    w.bytes(e.value);
+  }
   return w.take();
 }
 
+namespace {
+
+absl::Status check_listed_lock(const LockInfo& l) {
+  if (auto st = check_resource(l.resource); !st.ok()) return st;
+  if (l.holder.empty() || l.holder.size() > kMaxHolderBytes) return invalid("kv result lists a lock with a bad holder");
+  if (l.token == 0 || l.lease_index < l.token) return invalid("kv result lists a lock with impossible indexes");
+  return check_ttl(l.ttl_ms);
+}
+
+// Reads the locks and events of an 'L' result.
+absl::Status read_listings(Reader& r, Result& result) {
+  const uint64_t lock_count = r.varint();
+  if (lock_count > kMaxLocksListed) return invalid("kv result lists too many locks");
+  for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock(r));
+  const uint64_t event_count = r.varint();
+  if (event_count > kMaxWatchEvents) return invalid("kv result lists too many watch events");
+  for (uint64_t i = 0; i < event_count && r.ok(); ++i) {
+    WatchEvent e;
+    e.revision = r.varint();
+    e.key = r.bytes();
+    e.deleted = r.boolean();
+    e.value = r.bytes();
+    if (r.ok() && (e.key.size() > kMaxKeyBytes || e.value.size() > kMaxValueBytes)) {
+      return invalid("kv result lists a watch event over the limits");
+    }
+    result.events.push_back(std::move(e));
+  }
+  if (!r.ok()) return invalid("kv result is truncated");
+  for (const LockInfo& l : result.locks) {
+    if (auto st = check_listed_lock(l); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Result> decode_result(std::string_view bytes) {
   Reader r(bytes);
-  if (r.u8() != kResultTag) return invalid("not a kv result (bad leading byte)");
+  const uint8_t tag = r.u8();
+  if (tag != kResultTag && tag != kListingResultTag) return invalid("not a kv result (bad leading byte)");
   const uint8_t code = r.u8();
   Result result;
   result.value = read_optional(r);
   result.index = r.varint();
   result.message = r.bytes();
-  const uint64_t lock_count = r.varint();
-  if (lock_count > kMaxLocksListed) return invalid("kv result lists too many locks");
-  for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock(r));
+  if (tag == kListingResultTag) {
+    if (auto st = read_listings(r, result); !st.ok()) return st;
+  }
   if (!r.finished_ok()) return invalid("kv result is truncated or has trailing bytes");
   if (code > kMaxCode) return invalid(absl::StrCat("kv result has unknown code ", code));
   result.code = static_cast<Code>(code);
@@ -483,6 +578,7 @@ absl::StatusOr<Result> decode_result(std::string_view bytes) {
   if (encode_result(result) != bytes) return invalid("kv result is not canonically encoded");
   return result;
 }
+
 
 std::string describe(const Command& command) {
   std::string out = describe_write(command.write);

@@ -198,8 +198,43 @@ struct ActiveLocks {
   bool operator==(const ActiveLocks&) const = default;
 };
 
-using Query = std::variant<Get, LockStatus, ActiveLocks>;
+// Watches: the changes to one key, or to every key under a prefix, after a
+// revision. A revision is the log index of the entry that made the change.
+// The answer lists, in revision order, every matching change in
+// (after_revision, Result::index] — Result::index is how far the answer is
+// complete, so the next watch asks after it and nothing falls between two
+// answers. At most `limit` events (and kMaxWatchAnswerBytes of them) per
+// answer. A replica that no longer holds the changes just after
+// after_revision (it restored a snapshot past them, or dropped its oldest)
+// answers kCompacted with Result::index = the oldest revision it can still
+// answer after: the watcher must reload the keys and watch from there.
+// A replica waits up to wait_ms for a first matching change (a long poll).
+struct Watch {
+  std::string key;       // the key, or the prefix
+  bool prefix = false;
+  uint64_t after_revision = 0;
+  uint32_t limit = 0;    // 1..kMaxWatchEvents
+  uint32_t wait_ms = 0;  // 0..kMaxWatchWaitMs
+  bool operator==(const Watch&) const = default;
+};
+inline constexpr uint32_t kMaxWatchEvents = 1000;
+inline constexpr uint32_t kMaxWatchWaitMs = 60'000;
+inline constexpr size_t kMaxWatchAnswerBytes = 4 << 20;
+
+using Query = std::variant<Get, LockStatus, ActiveLocks, Watch>;
+// A read's session token (0 for a watch: it names its revision instead).
 uint64_t min_applied_index(const Query& query);
+
+// One change to a key, as a watch reports it: a put (put, a CAS that
+// matched, an append; value = the key's new value) or a delete of a key that
+// existed.
+struct WatchEvent {
+  uint64_t revision = 0;
+  std::string key;
+  bool deleted = false;
+  std::string value;  // !deleted
+  bool operator==(const WatchEvent&) const = default;
+};
 
 // One held lock, as a read or a refused acquire reports it.
 struct LockInfo {
@@ -224,8 +259,9 @@ enum class Code : uint8_t {
   kLocked = 7,          // acquire: another holder has the lock (Result::locks names it)
   kNotHolder = 8,       // release / extend / expire: the token does not hold the lock now
   kFenced = 9,          // a fenced write whose token does not hold the lock; nothing changed
+  kCompacted = 10,      // a watch from a revision this replica no longer holds; index = oldest it can
 };
-inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kFenced);
+inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kCompacted);
 
 std::string_view code_name(Code code);
 
@@ -237,6 +273,8 @@ struct Result {
   // Acquire: the granted lock (kOk) or the holder's (kLocked); LockStatus:
   // the lock; ActiveLocks: every listed lock. At most kMaxLocksListed.
   std::vector<LockInfo> locks;
+  // Watch: the matching changes, in revision order (see Watch).
+  std::vector<WatchEvent> events;
   bool operator==(const Result&) const = default;
 };
 

@@ -87,9 +87,12 @@ Result KvStateMachine::apply_write(uint64_t index, const Write& write) {
         using T = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<T, Put>) {
           state_.put(op.key, op.value);
+          changed(index, op.key, false);
           return make_result(Code::kOk, index);
         } else if constexpr (std::is_same_v<T, Delete>) {
-          return make_result(state_.erase(op.key) ? Code::kOk : Code::kNotFound, index);
+          if (!state_.erase(op.key)) return make_result(Code::kNotFound, index);
+          changed(index, op.key, true);
+          return make_result(Code::kOk, index);
         } else if constexpr (std::is_same_v<T, Cas>) {
           return apply_cas(index, op);
         } else if constexpr (std::is_same_v<T, Append>) {
@@ -114,6 +117,7 @@ Result KvStateMachine::apply_cas(uint64_t index, const Cas& cas) {
     return failed;
   }
   state_.put(cas.key, cas.value);
+  changed(index, cas.key, false);
   return make_result(Code::kOk, index);
 }
 
@@ -128,7 +132,14 @@ Result KvStateMachine::apply_append(uint64_t index, const Append& append) {
   std::string value = current == nullptr ? std::string() : *current;
   value.append(append.suffix);
   state_.put(append.key, std::move(value));
+  changed(index, append.key, false);
   return make_result(Code::kOk, index);
+}
+
+void KvStateMachine::changed(uint64_t index, const std::string& key, bool deleted) {
+  const std::string* value = state_.find(key);
+  SHOAL_ASSERT(deleted == (value == nullptr));
+  history_.record(WatchEvent{index, key, deleted, deleted ? std::string() : *value});
 }
 
 std::string KvStateMachine::query(std::string_view request) const {
@@ -150,6 +161,7 @@ Result KvStateMachine::read(const Query& query) const {
         Code::kBehind, applied,
         absl::StrCat("applied index ", applied, " is below the requested ", min_applied_index(query)));
   }
+  if (const auto* watch = std::get_if<Watch>(&query)) return history_.answer(*watch, applied);
   if (!std::holds_alternative<Get>(query)) return read_locks(query);
   const Get& get = std::get<Get>(query);
   const std::string* value = state_.find(get.key);
@@ -165,6 +177,7 @@ absl::Status KvStateMachine::restore(std::string_view bytes) {
   absl::StatusOr<KvState> restored = decode_snapshot(bytes, options_);
   if (!restored.ok()) return restored.status();
   state_ = *std::move(restored);
+  history_.reset(state_.applied_index());
   return absl::OkStatus();
 }
 

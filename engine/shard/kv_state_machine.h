@@ -47,6 +47,10 @@
 // moved on. Within a session the fence is judged once, at first apply; a
 // retry gets the remembered answer.
 //
+// Watches. Every change applied is kept in a bounded WatchHistory (a cache
+// of the log, outside the replicated state), which answers Watch queries;
+// restoring a snapshot starts the history afresh at the snapshot's index.
+//
 // Reads. query() answers a Get with the value and the machine's applied
 // index, or kBehind (with the applied index) when the Get asks for a higher
 // min_applied_index — how a replica serves a session's read-your-writes token.
@@ -68,6 +72,7 @@
 #include "engine/raft/state_machine.h"
 #include "engine/shard/kv_command.h"
 #include "engine/shard/kv_state.h"
+#include "engine/shard/watch_history.h"
 
 namespace shoal::kv {
 
@@ -111,6 +116,9 @@ class KvStateMachine final : public StateMachine {
   // The client's session, or nullptr when it has none (never had, or evicted).
   const SessionEntry* session(uint64_t client_id) const { return state_.session(client_id); }
 
+  // The changes this replica can answer watches from (not replicated state).
+  const WatchHistory& watch_history() const { return history_; }
+
   // The invariants checker (see KvState::check_invariants); O(state bytes).
   absl::Status check_invariants() const { return state_.check_invariants(options_); }
 
@@ -127,8 +135,13 @@ class KvStateMachine final : public StateMachine {
   Result apply_cas(uint64_t index, const Cas& cas);
   Result apply_append(uint64_t index, const Append& append);
 
+  // Records a change to `key` made by the entry at `index` (its new value,
+  // or deleted) for watches.
+  void changed(uint64_t index, const std::string& key, bool deleted);
+
   KvOptions options_;
   KvState state_;
+  WatchHistory history_;
 };
 
 }  // namespace shoal::kv

@@ -168,7 +168,12 @@ bool parse_fenced_log(const std::string& text, std::vector<FencedLogEntry>* out,
         *error = str_cat("malformed token at offset ", i);
         return false;
       }
-      token = token * 10 + static_cast<uint64_t>(text[i] - '0');
+      const auto digit = static_cast<uint64_t>(text[i] - '0');
+      if (token > (UINT64_MAX - digit) / 10) {
+        *error = str_cat("token too large at offset ", at);
+        return false;
+      }
+      token = token * 10 + digit;
     }
     out->push_back({token, text.substr(colon + 1, end - colon - 1)});
     at = end + 1;

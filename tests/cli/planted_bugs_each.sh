@@ -18,6 +18,7 @@
 #   search-skips-unavailable-shard  partial-shard-failure-rf1  a shard's only replica down
 #   lock-expires-early              lock-contention   the holders' intervals overlap
 #   fence-ignored                   lock-contention   a paused holder's stale-token write lands
+#   watch-resume-skips              cache-invalidation a watch reconnecting after a failed poll
 set -u
 shoal=$1
 planted=$(dirname "$shoal")/shoal-planted
@@ -49,6 +50,7 @@ average-of-shard-averages cross-shard-query
 search-skips-unavailable-shard partial-shard-failure-rf1
 lock-expires-early lock-contention
 fence-ignored lock-contention
+watch-resume-skips cache-invalidation
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q 'names no planted bug' <<<"$err" || fail "an unknown planted bug name: exit $rc: $err"

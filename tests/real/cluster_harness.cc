@@ -119,6 +119,19 @@ bool LocalCluster::eventually(double seconds, const std::function<bool()>& pred)
   return pred();
 }
 
+int leader_of(const LocalCluster& c) {
+  for (int i = 1; i <= c.size(); ++i) {
+    if (!c.alive(i)) continue;
+    auto s = c.status(i);
+    if (!s) continue;
+    for (const auto& g : s->at("groups").as_array()) {
+      const auto& o = g.as_object();
+      if (o.contains("role") && o.at("role").as_string() == "leader") return i;
+    }
+  }
+  return 0;
+}
+
 const boost::json::object* peer_entry(const boost::json::object& status, int peer) {
   for (const auto& p : status.at("peers").as_array()) {
     if (p.as_object().at("id").to_number<int>() == peer) return &p.as_object();

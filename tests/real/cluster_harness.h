@@ -51,6 +51,9 @@ ShellRun shell(const std::string& cmd);
 // --endpoints for every node of c: "1=127.0.0.1:P1,2=...".
 std::string endpoints(const LocalCluster& c);
 
+// The running node that says it leads group 0, or 0 when none does.
+int leader_of(const LocalCluster& c);
+
 // The status JSON's entry for one peer, or nullptr.
 const boost::json::object* peer_entry(const boost::json::object& status, int peer);
 

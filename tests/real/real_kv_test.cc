@@ -12,20 +12,6 @@
 namespace shoal::testing {
 namespace {
 
-
-int leader_of(const LocalCluster& c) {
-  for (int i = 1; i <= c.size(); ++i) {
-    if (!c.alive(i)) continue;
-    auto s = c.status(i);
-    if (!s) continue;
-    for (const auto& g : s->at("groups").as_array()) {
-      const auto& o = g.as_object();
-      if (o.contains("role") && o.at("role").as_string() == "leader") return i;
-    }
-  }
-  return 0;
-}
-
 TEST(RealKv, AcknowledgedKeysSurviveALeaderKillOnEveryNode) {
   LocalCluster c(3);
   for (int i = 1; i <= 3; ++i) c.start(i);

@@ -1,0 +1,47 @@
+// WatchHistory: the recent changes a KV replica can answer watches from.
+//
+// Every change a replica applies (a put, a CAS that matched, an append, a
+// delete of a key that existed) is recorded under its revision, the log
+// index that made it. The history is a cache of the log, not replicated
+// state: it is not in snapshots or fingerprints, and replicas may hold
+// different spans of it. What a replica holds is always contiguous — every
+// change after compacted_through() up to its applied index — so an answer
+// never has a gap; a watch from before that span is answered kCompacted.
+// The span starts where the replica's state started (0, or the index of a
+// snapshot it restored) and its oldest changes are dropped beyond
+// kWatchHistoryEventsMax events or kWatchHistoryBytesMax bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "engine/shard/kv_command.h"
+
+namespace shoal::kv {
+
+inline constexpr size_t kWatchHistoryEventsMax = 10'000;
+inline constexpr size_t kWatchHistoryBytesMax = 8 << 20;
+
+class WatchHistory {
+ public:
+  // REQUIRES: e.revision above every recorded revision and compacted_through().
+  void record(WatchEvent e);
+  // Forgets everything: changes up to `revision` can no longer be answered.
+  void reset(uint64_t revision);
+  uint64_t compacted_through() const { return compacted_through_; }
+  size_t size() const { return events_.size(); }
+
+  // The answer to `watch` from a replica that has applied through `applied`
+  // (kv_command.h, Watch).
+  Result answer(const Watch& watch, uint64_t applied) const;
+
+ private:
+  void drop_oldest();
+
+  std::deque<WatchEvent> events_;  // ascending revisions
+  size_t bytes_ = 0;
+  uint64_t compacted_through_ = 0;
+};
+
+}  // namespace shoal::kv
