@@ -21,11 +21,10 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "chaos/nemesis.h"
-#include "chaos/swarm.h"
 #include "engine/client/lock_client.h"
 #include "scenarios/checkers/lock_safety.h"
 #include "scenarios/kv_run.h"
+#include "scenarios/kv_swarm.h"
 
 namespace shoal::scenarios {
 namespace {
@@ -237,22 +236,12 @@ ScenarioResult lock_contention(const ScenarioOptions& o) {
     run.sim().set_clock(id, sim::ClockConfig{Duration(0), (clocks.chance(0.5) ? 1 : -1) * drift_max * 0.9});
   }
 
-  Rng nemesis_rng(hash_combine(o.seed, kNemesisStreamSalt));
-  const std::vector<chaos::FaultKind> kinds{chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader,
-                                            chaos::FaultKind::kKillOne,         chaos::FaultKind::kPause,
-                                            chaos::FaultKind::kClogNode,        chaos::FaultKind::kClockDrift,
-                                            chaos::FaultKind::kLeaderMinority,  chaos::FaultKind::kLossBurst};
-  const chaos::SwarmConfig swarm = chaos::choose_swarm(nemesis_rng, kinds, std::nullopt);
-  const auto faults = chaos::generate_faults(swarm, seconds(2), c.duration, run.node_ids().size(), nemesis_rng);
-  chaos::Nemesis nemesis(run.sim(), run.all_node_ids(), [&run] { return run.leader(); }, chaos::NemesisLimits{});
-  nemesis.schedule(faults);
-  run.on_heal = [&nemesis] { nemesis.stop(); };
-
+  const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
+                      {chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
+                       chaos::FaultKind::kPause, chaos::FaultKind::kClogNode, chaos::FaultKind::kClockDrift,
+                       chaos::FaultKind::kLeaderMinority, chaos::FaultKind::kLossBurst});
   ScenarioResult r = run.run(nullptr);
-  for (const chaos::AppliedFault& a : nemesis.applied()) {
-    r.faults.push_back({a.start, a.end, std::string(chaos::kind_name(a.kind)), a.detail});
-  }
-  r.notes.push_back("swarm: " + swarm.describe());
+  swarm.report(r);
   const LockStats& s = shared->stats;
   r.metrics["lock_acquires"] = s.acquires;
   r.metrics["lock_grants"] = s.granted;

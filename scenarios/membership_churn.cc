@@ -9,9 +9,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "chaos/nemesis.h"
-#include "chaos/swarm.h"
 #include "scenarios/kv_run.h"
+#include "scenarios/kv_swarm.h"
 
 namespace shoal::scenarios {
 namespace {
@@ -78,21 +77,11 @@ ScenarioResult membership_churn(const ScenarioOptions& o) {
   });
 
   // Partitions and kills among the initial voters meanwhile.
-  Rng nemesis_rng(hash_combine(o.seed, kNemesisStreamSalt));
-  const std::vector<chaos::FaultKind> kinds{chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader,
-                                            chaos::FaultKind::kKillOne, chaos::FaultKind::kLeaderMinority,
-                                            chaos::FaultKind::kClogNode};
-  const chaos::SwarmConfig swarm = chaos::choose_swarm(nemesis_rng, kinds, std::nullopt);
-  const auto faults = chaos::generate_faults(swarm, seconds(2), c.duration, run.node_ids().size(), nemesis_rng);
-  chaos::Nemesis nemesis(run.sim(), run.all_node_ids(), [&run] { return run.leader(); }, chaos::NemesisLimits{});
-  nemesis.schedule(faults);
-  run.on_heal = [&nemesis] { nemesis.stop(); };
-
+  const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
+                      {chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
+                       chaos::FaultKind::kLeaderMinority, chaos::FaultKind::kClogNode});
   ScenarioResult r = run.run(nullptr);
-  for (const chaos::AppliedFault& a : nemesis.applied()) {
-    r.faults.push_back({a.start, a.end, std::string(chaos::kind_name(a.kind)), a.detail});
-  }
-  r.notes.push_back("swarm: " + swarm.describe());
+  swarm.report(r);
   r.metrics["operator_requests"] = stats->asked;
   r.metrics["membership_changes_accepted"] = stats->accepted;
   r.metrics["membership_changes_refused"] = stats->refused;

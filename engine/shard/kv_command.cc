@@ -306,24 +306,6 @@ std::string describe_write(const Write& write) {
       write);
 }
 
-void write_lock(Writer& w, const LockInfo& l) {
-  w.bytes(l.resource);
-  w.bytes(l.holder);
-  w.varint(l.token);
-  w.varint(l.ttl_ms);
-  w.varint(l.lease_index);
-}
-
-LockInfo read_lock(Reader& r) {
-  LockInfo l;
-  l.resource = r.bytes();
-  l.holder = r.bytes();
-  l.token = r.varint();
-  l.ttl_ms = r.varint();
-  l.lease_index = r.varint();
-  return l;
-}
-
 // A query's key, resource or cursor, with the limit that fits it.
 absl::Status check_query_name(const Query& query) {
   if (const auto* get = std::get_if<Get>(&query)) return check_key(get->key);
@@ -362,6 +344,24 @@ std::string_view code_name(Code code) {
     case Code::kCompacted: return "compacted";
   }
   return "unknown";
+}
+
+void write_lock_info(Writer& w, const LockInfo& l) {
+  w.bytes(l.resource);
+  w.bytes(l.holder);
+  w.varint(l.token);
+  w.varint(l.ttl_ms);
+  w.varint(l.lease_index);
+}
+
+LockInfo read_lock_info(Reader& r) {
+  LockInfo l;
+  l.resource = r.bytes();
+  l.holder = r.bytes();
+  l.token = r.varint();
+  l.ttl_ms = r.varint();
+  l.lease_index = r.varint();
+  return l;
 }
 
 bool is_data_write(const Write& write) {
@@ -509,7 +509,7 @@ std::string encode_result(const Result& result) {
   w.bytes(result.message);
   if (!listing) return w.take();
   w.varint(result.locks.size());
-  for (const LockInfo& l : result.locks) write_lock(w, l);
+  for (const LockInfo& l : result.locks) write_lock_info(w, l);
   w.varint(result.events.size());
   for (const WatchEvent& e : result.events) {
     w.varint(e.revision);
@@ -533,7 +533,7 @@ absl::Status check_listed_lock(const LockInfo& l) {
 absl::Status read_listings(Reader& r, Result& result) {
   const uint64_t lock_count = r.varint();
   if (lock_count > kMaxLocksListed) return invalid("kv result lists too many locks");
-  for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock(r));
+  for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock_info(r));
   const uint64_t event_count = r.varint();
   if (event_count > kMaxWatchEvents) return invalid("kv result lists too many watch events");
   for (uint64_t i = 0; i < event_count && r.ok(); ++i) {

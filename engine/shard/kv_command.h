@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/core/codec.h"
 
 namespace shoal::kv {
 
@@ -279,6 +280,12 @@ struct Result {
 };
 
 // ---- Encoding ---------------------------------------------------------------
+
+// A lock's bytes, as results and snapshots hold them: bytes resource, bytes
+// holder, varint token, varint ttl_ms, varint lease_index. The reader leaves
+// checking r.ok() and the limits to its caller.
+void write_lock_info(Writer& w, const LockInfo& lock);
+LockInfo read_lock_info(Reader& r);
 
 // PROMISES: decode_command(encode_command(c)) == c, and likewise for queries
 // and results. REQUIRES: the value obeys the limits above.

@@ -78,12 +78,7 @@ absl::Status read_locks(Reader& r, KvState& state) {
   const uint64_t count = r.varint();
   std::string previous;
   for (uint64_t i = 0; i < count && r.ok(); ++i) {
-    LockInfo l;
-    l.resource = r.bytes();
-    l.holder = r.bytes();
-    l.token = r.varint();
-    l.ttl_ms = r.varint();
-    l.lease_index = r.varint();
+    LockInfo l = read_lock_info(r);
     if (!r.ok()) break;
     if (i > 0 && l.resource <= previous) return loss("locks are not in ascending resource order");
     // set_lock asserts what a lock must be; a snapshot is outside input, so
@@ -118,13 +113,7 @@ std::string encode_snapshot(const KvState& state) {
     w.bytes(encode_result(entry.result));
   }
   w.varint(state.locks().size());
-  for (const auto& [resource, l] : state.locks()) {
-    w.bytes(l.resource);
-    w.bytes(l.holder);
-    w.varint(l.token);
-    w.varint(l.ttl_ms);
-    w.varint(l.lease_index);
-  }
+  for (const auto& [resource, l] : state.locks()) write_lock_info(w, l);
   w.u32(crc32c(out));
   return out;
 }
