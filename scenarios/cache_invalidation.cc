@@ -11,17 +11,27 @@
 // first applied (a change is a data write the entry applied: its session
 // had not seen it before, and it answered ok).
 //
-// Judged by scenarios/checkers/watch_delivery.h per watch (ordered, no
-// duplicates, no gaps, each change as committed; a compacted end only where
-// the store could no longer serve), by watch-caught-up (each watcher, at the
-// end, delivered through the last committed change), watches-exercised
-// (changes delivered), and by everything a KvRun judges of its clients.
+// Beside them runs a cache application (cache_app.h): publishers write data
+// keys and publish an invalidation after each write on one channel key;
+// subscribers serve the keys from LocalCaches that the channel's
+// invalidations keep, reading what they miss from any replica.
+//
+// Judged by scenarios/checkers/watch_delivery.h per watch, the subscribers'
+// channel watches among them (ordered, no duplicates, no gaps, each change
+// as committed; a compacted end only where the store could no longer serve),
+// by watch-caught-up (each watcher and subscriber, at the end, delivered
+// through the last committed change), watches-exercised (changes delivered),
+// by scenarios/checkers/cache_never_stale.h per subscriber (no serve of a
+// value read before an invalidation of its key already delivered),
+// caches-exercised (serves and invalidations happened), and by everything a
+// KvRun judges of its clients.
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "chaos/nemesis.h"
 #include "chaos/swarm.h"
 #include "engine/client/watch_client.h"
+#include "scenarios/cache_app.h"
 #include "scenarios/checkers/watch_delivery.h"
 #include "scenarios/kv_run.h"
 
@@ -158,6 +168,9 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
   c.duration = o.duration.value_or(seconds(20));
   if (c.duration < seconds(4)) throw std::invalid_argument("cache-invalidation needs at least 4s");
   Params p(o.params);
+  CacheAppConfig app;
+  app.publishers = static_cast<int>(p.integer("publishers", app.publishers, 0, 8));
+  app.subscribers = static_cast<int>(p.integer("subscribers", app.subscribers, 0, 8));
   p.reject_unknown(c.name);
   c.clients = 3;
   c.mix.del = 5;
@@ -165,6 +178,7 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
   // snapshot, so watchers meet "compacted" answers and must move on.
   c.raft.snapshot_threshold = 150;
   c.raft.snapshot_keep_entries = 30;
+  c.scenario_key_prefixes = kCacheAppKeyPrefixes;
   KvRun run(o, c);
 
   auto shared = std::make_shared<WatchShared>();
@@ -189,6 +203,8 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
                           });
   }
 
+  CacheApp cache_app(run, app, shared->logs);
+
   Rng nemesis_rng(hash_combine(o.seed, kNemesisStreamSalt));
   const std::vector<chaos::FaultKind> kinds{chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader,
                                             chaos::FaultKind::kKillOne,         chaos::FaultKind::kPause,
@@ -212,12 +228,14 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
   for (WatcherProcess* w : watchers) {
     if (w != nullptr) w->finish(last, &behind);
   }
+  cache_app.finish(last, &behind);
   size_t delivered = 0;
   for (const check::WatchLog& log : shared->logs) delivered += log.delivered.size();
   r.metrics["watch_changes_committed"] = static_cast<double>(shared->committed.size());
   r.metrics["watch_events_delivered"] = static_cast<double>(delivered);
   r.metrics["watch_reconnects"] = static_cast<double>(shared->reconnects);
   r.metrics["watch_reloads"] = static_cast<double>(shared->reloads);
+  cache_app.add_metrics(r.metrics);
 
   std::vector<CheckResult> checks;
   checks.push_back(check::check_watch_delivery(shared->committed, shared->logs));
@@ -227,6 +245,7 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
   checks.push_back({"watches-exercised", delivered > 0 && !shared->committed.empty(),
                     absl::StrCat(shared->committed.size(), " changes committed, ", delivered, " delivered to ",
                                  shared->logs.size(), " watch logs")});
+  for (CheckResult& check : cache_app.checks()) checks.push_back(std::move(check));
   r.checks.insert(r.checks.begin(), checks.begin(), checks.end());
   return r;
 }
@@ -236,7 +255,8 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
 std::vector<Scenario> watch_scenarios() {
   return {{"cache-invalidation",
            "watchers on keys and prefixes (reconnecting, resuming, reloading when compacted) while writers run "
-           "through partitions, kills, pauses and restarts: every change delivered once, in order, no gaps",
+           "through partitions, kills, pauses and restarts: every change delivered once, in order, no gaps; "
+           "caches kept by published invalidations never serve a value older than one delivered",
            3, seconds(20), cache_invalidation}};
 }
 

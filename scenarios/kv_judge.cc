@@ -202,8 +202,10 @@ void KvRun::judge_final_state(ScenarioResult& r) {
   for (const check::ReplicaState& replica : replicas) {
     check::KeyValues final_values;
     for (const auto& [k, v] : replica.data) {
-      const std::string& prefix = config_.scenario_key_prefix;
-      if (prefix.empty() || k.compare(0, prefix.size(), prefix) != 0) final_values.emplace(k, v);
+      const bool scenario_key = std::any_of(
+          config_.scenario_key_prefixes.begin(), config_.scenario_key_prefixes.end(),
+          [&k](const std::string& prefix) { return !prefix.empty() && k.compare(0, prefix.size(), prefix) == 0; });
+      if (!scenario_key) final_values.emplace(k, v);
     }
     CheckResult one = check::check_no_lost_writes(history_, final_values);
     if (!one.ok) {

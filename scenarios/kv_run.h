@@ -106,10 +106,10 @@ struct KvRunConfig {
   std::shared_ptr<const std::vector<std::vector<ScriptedOp>>> scripts;
   // Joiners: node ids started later (not initial voters); they wait to be added.
   std::vector<NodeId> joiners;
-  // Keys under this prefix are written by the scenario's own clients and
+  // Keys under these prefixes are written by the scenario's own clients and
   // judged by its own checks: no-lost-writes leaves them out (they are in no
   // KV client's history); convergence still compares them. Empty: none.
-  std::string scenario_key_prefix;
+  std::vector<std::string> scenario_key_prefixes;
 };
 
 // The checks KvRun::judge runs for a workload at these levels, by name.

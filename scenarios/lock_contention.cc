@@ -212,7 +212,7 @@ ScenarioResult lock_contention(const ScenarioOptions& o) {
   const int resources = static_cast<int>(p.integer("resources", 2, 1, 20));
   p.reject_unknown(c.name);
   c.clients = 2;
-  c.scenario_key_prefix = "fence/";
+  c.scenario_key_prefixes = {"fence/"};
   KvRun run(o, c);
 
   auto shared = std::make_shared<LockShared>();

@@ -24,7 +24,13 @@ const char* to_string(OpOutcome o) {
 }
 
 KvClient::KvClient(Env& env, KvClientOptions options)
-    : env_(env), options_(std::move(options)), rpc_(env), attempt_timer_(env.clock()) {
+    : KvClient(env, std::move(options), std::make_unique<Rpc>(env), nullptr) {}
+
+KvClient::KvClient(Env& env, KvClientOptions options, Rpc& rpc) : KvClient(env, std::move(options), nullptr, &rpc) {}
+
+KvClient::KvClient(Env& env, KvClientOptions options, std::unique_ptr<Rpc> own, Rpc* shared)
+    : env_(env), options_(std::move(options)), own_rpc_(std::move(own)), rpc_(shared ? *shared : *own_rpc_),
+      attempt_timer_(env.clock()) {
   SHOAL_ASSERT(options_.client_id != kv::kNoClient);
   SHOAL_ASSERT(!options_.nodes.empty());
   rotation_ = env_.random().below(options_.nodes.size());
@@ -97,8 +103,9 @@ void KvClient::attempt() {
   // sequence, so the server must deduplicate it.
   const Duration timeout = BUGGIFY(env_) ? options_.attempt_timeout / 10 : options_.attempt_timeout;
   const uint64_t number = op.number;
-  rpc_.call(to, kGroupRequestMethod, encode_request(op.request), timeout, [this, number](Reply reply) {
-    if (op_ && op_->number == number) on_reply(std::move(reply));
+  std::weak_ptr<const void> alive = alive_;
+  rpc_.call(to, kGroupRequestMethod, encode_request(op.request), timeout, [this, alive, number](Reply reply) {
+    if (!alive.expired() && op_ && op_->number == number) on_reply(std::move(reply));
   });
 }
 

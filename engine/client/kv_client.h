@@ -17,9 +17,14 @@
 // One operation at a time per client, like a Jepsen process. Reads carry the
 // session token (the highest log index this client has seen) so session-level
 // reads see the client's own writes.
+// A process has one Rpc (rpc.h): a client either makes its own, or shares
+// the process's with its other clients (a WatchClient, say). A client
+// destroyed while a call of its is pending on a shared Rpc never hears of
+// the call again.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +63,8 @@ using KvCallback = std::function<void(const KvOpResult&)>;
 class KvClient {
  public:
   KvClient(Env& env, KvClientOptions options);
+  // On a shared Rpc. REQUIRES: `rpc` outlives this client.
+  KvClient(Env& env, KvClientOptions options, Rpc& rpc);
   ~KvClient();
   KvClient(const KvClient&) = delete;
   KvClient& operator=(const KvClient&) = delete;
@@ -86,6 +93,7 @@ class KvClient {
     int attempts = 0;
   };
 
+  KvClient(Env& env, KvClientOptions options, std::unique_ptr<Rpc> own, Rpc* shared);
   // Starts an operation: its first attempt runs on the loop, not now.
   void start(Op op);
   void attempt();
@@ -102,7 +110,9 @@ class KvClient {
   uint64_t op_number_ = 0;
   NodeId target_ = kNoNode;
   size_t rotation_ = 0;
-  Rpc rpc_;
+  std::unique_ptr<Rpc> own_rpc_;  // when not sharing one
+  Rpc& rpc_;
+  std::shared_ptr<const void> alive_ = std::make_shared<char>(0);
   std::optional<Op> op_;
   TimerSlot attempt_timer_;
 };

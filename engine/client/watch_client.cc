@@ -7,8 +7,17 @@
 namespace shoal {
 
 WatchClient::WatchClient(Env& env, WatchClientOptions options, OnEvent on_event, OnCompacted on_compacted)
+    : WatchClient(env, std::make_unique<Rpc>(env), nullptr, std::move(options), std::move(on_event),
+                  std::move(on_compacted)) {}
+
+WatchClient::WatchClient(Env& env, Rpc& rpc, WatchClientOptions options, OnEvent on_event, OnCompacted on_compacted)
+    : WatchClient(env, nullptr, &rpc, std::move(options), std::move(on_event), std::move(on_compacted)) {}
+
+WatchClient::WatchClient(Env& env, std::unique_ptr<Rpc> own, Rpc* shared, WatchClientOptions options,
+                         OnEvent on_event, OnCompacted on_compacted)
     : env_(env), options_(std::move(options)), on_event_(std::move(on_event)),
-      on_compacted_(std::move(on_compacted)), rpc_(env), timer_(env.clock()), revision_(options_.after_revision) {
+      on_compacted_(std::move(on_compacted)), own_rpc_(std::move(own)), rpc_(shared ? *shared : *own_rpc_),
+      timer_(env.clock()), revision_(options_.after_revision) {
   SHOAL_ASSERT(!options_.nodes.empty());
   SHOAL_ASSERT(options_.batch >= 1 && options_.batch <= kv::kMaxWatchEvents);
   node_ = env_.random().below(options_.nodes.size());
@@ -37,9 +46,10 @@ void WatchClient::poll() {
   ClientRequest request{options_.group, false, static_cast<uint8_t>(ReadLevel::kAny), 0, 0,
                         kv::encode_query(watch)};
   const uint64_t number = ++poll_number_;
+  std::weak_ptr<const void> alive = alive_;
   rpc_.call(options_.nodes[node_], kGroupRequestMethod, encode_request(request),
-            options_.wait + options_.answer_margin, [this, number](Reply reply) {
-              if (running_ && number == poll_number_) on_answer(std::move(reply));
+            options_.wait + options_.answer_margin, [this, alive, number](Reply reply) {
+              if (!alive.expired() && running_ && number == poll_number_) on_answer(std::move(reply));
             });
 }
 

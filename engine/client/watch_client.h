@@ -12,10 +12,15 @@
 // must reload what it watches (reading at some revision R) and watch again
 // after R.
 //
+// A process has one Rpc (rpc.h): a watch either makes its own or shares the
+// process's with its other clients; destroyed while a poll is pending on a
+// shared Rpc, it never hears of the poll again.
+//
 // Callbacks run on the event loop. Single-threaded.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +53,8 @@ class WatchClient {
   using OnCompacted = std::function<void(uint64_t oldest_revision)>;
 
   WatchClient(Env& env, WatchClientOptions options, OnEvent on_event, OnCompacted on_compacted);
+  // On a shared Rpc. REQUIRES: `rpc` outlives this client.
+  WatchClient(Env& env, Rpc& rpc, WatchClientOptions options, OnEvent on_event, OnCompacted on_compacted);
   ~WatchClient();
   WatchClient(const WatchClient&) = delete;
   WatchClient& operator=(const WatchClient&) = delete;
@@ -61,6 +68,8 @@ class WatchClient {
   const WatchStats& stats() const { return stats_; }
 
  private:
+  WatchClient(Env& env, std::unique_ptr<Rpc> own, Rpc* shared, WatchClientOptions options, OnEvent on_event,
+              OnCompacted on_compacted);
   void poll();
   void on_answer(Reply reply);
   void retry();
@@ -69,7 +78,9 @@ class WatchClient {
   WatchClientOptions options_;
   OnEvent on_event_;
   OnCompacted on_compacted_;
-  Rpc rpc_;
+  std::unique_ptr<Rpc> own_rpc_;  // when not sharing one
+  Rpc& rpc_;
+  std::shared_ptr<const void> alive_ = std::make_shared<char>(0);
   TimerSlot timer_;
   bool running_ = false;
   bool reconnecting_ = false;

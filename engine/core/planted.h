@@ -64,6 +64,10 @@ enum class PlantedBug {
   // A watch that reconnects resumes one revision past where it had got, so
   // a change at exactly that revision is never delivered.
   kWatchResumeSkips,
+  // A LocalCache takes a late put whose read began before an invalidation it
+  // has already applied (the read-invalidate-put race), so it serves a value
+  // older than a change it was told of.
+  kCacheServesStaleRead,
 };
 
 PlantedBug planted_bug();
