@@ -28,12 +28,11 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "chaos/nemesis.h"
-#include "chaos/swarm.h"
 #include "engine/client/watch_client.h"
 #include "scenarios/cache_app.h"
 #include "scenarios/checkers/watch_delivery.h"
 #include "scenarios/kv_run.h"
+#include "scenarios/kv_swarm.h"
 
 namespace shoal::scenarios {
 namespace {
@@ -205,24 +204,15 @@ ScenarioResult cache_invalidation(const ScenarioOptions& o) {
 
   CacheApp cache_app(run, app, shared->logs);
 
-  Rng nemesis_rng(hash_combine(o.seed, kNemesisStreamSalt));
-  const std::vector<chaos::FaultKind> kinds{chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader,
-                                            chaos::FaultKind::kKillOne,         chaos::FaultKind::kPause,
-                                            chaos::FaultKind::kClogNode,        chaos::FaultKind::kLeaderMinority,
-                                            chaos::FaultKind::kLossBurst,       chaos::FaultKind::kRollingRestart};
-  const chaos::SwarmConfig swarm = chaos::choose_swarm(nemesis_rng, kinds, std::nullopt);
-  const auto faults = chaos::generate_faults(swarm, seconds(2), c.duration, run.node_ids().size(), nemesis_rng);
-  chaos::Nemesis nemesis(run.sim(), run.all_node_ids(), [&run] { return run.leader(); }, chaos::NemesisLimits{});
-  nemesis.schedule(faults);
-  run.on_heal = [&nemesis] { nemesis.stop(); };
+  const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
+                      {chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
+                       chaos::FaultKind::kPause, chaos::FaultKind::kClogNode, chaos::FaultKind::kLeaderMinority,
+                       chaos::FaultKind::kLossBurst, chaos::FaultKind::kRollingRestart});
 
   ScenarioResult r = run.run(nullptr);
   // The watchers' last polls may be on their way: a moment more to arrive.
   run.sim().run_for(seconds(2));
-  for (const chaos::AppliedFault& a : nemesis.applied()) {
-    r.faults.push_back({a.start, a.end, std::string(chaos::kind_name(a.kind)), a.detail});
-  }
-  r.notes.push_back("swarm: " + swarm.describe());
+  swarm.report(r);
   const uint64_t last = shared->committed.empty() ? 0 : shared->committed.back().revision;
   std::vector<std::string> behind;
   for (WatcherProcess* w : watchers) {

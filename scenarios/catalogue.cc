@@ -63,6 +63,7 @@ const std::vector<Scenario>& catalogue() {
     for (auto& s : sharded_scenarios()) v.push_back(std::move(s));
     for (auto& s : lock_scenarios()) v.push_back(std::move(s));
     for (auto& s : watch_scenarios()) v.push_back(std::move(s));
+    for (auto& s : session_scenarios()) v.push_back(std::move(s));
     return v;
   }();
   return all;

@@ -176,5 +176,6 @@ std::vector<Scenario> spec_scenarios();
 std::vector<Scenario> sharded_scenarios();
 std::vector<Scenario> lock_scenarios();
 std::vector<Scenario> watch_scenarios();
+std::vector<Scenario> session_scenarios();
 
 }  // namespace shoal::scenarios

@@ -64,6 +64,9 @@ enum class PlantedBug {
   // A watch that reconnects resumes one revision past where it had got, so
   // a change at exactly that revision is never delivered.
   kWatchResumeSkips,
+  // Touching a session that ended brings it back (a touch of an absent id
+  // recreates it) instead of answering not-found.
+  kSessionTouchResurrects,
   // A LocalCache takes a late put whose read began before an invalidation it
   // has already applied (the read-invalidate-put race), so it serves a value
   // older than a change it was told of.

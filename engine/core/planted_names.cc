@@ -21,6 +21,7 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kLockExpiresEarly: return "lock-expires-early";
     case PlantedBug::kFenceIgnored: return "fence-ignored";
     case PlantedBug::kWatchResumeSkips: return "watch-resume-skips";
+    case PlantedBug::kSessionTouchResurrects: return "session-touch-resurrects";
     case PlantedBug::kCacheServesStaleRead: return "cache-serves-stale-read";
   }
   return "?";
@@ -34,7 +35,7 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
       PlantedBug::kLeaderCountsItselfBeforeDurable, PlantedBug::kAverageOfShardAverages,
       PlantedBug::kSearchSkipsUnavailableShard, PlantedBug::kLockExpiresEarly, PlantedBug::kFenceIgnored,
-      PlantedBug::kWatchResumeSkips, PlantedBug::kCacheServesStaleRead};
+      PlantedBug::kWatchResumeSkips, PlantedBug::kSessionTouchResurrects, PlantedBug::kCacheServesStaleRead};
   return all;
 }
 

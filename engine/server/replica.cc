@@ -96,18 +96,19 @@ void Replica::arm_lease_look() {
   // Only a KV group's leader holding locks has leases to time; the timer
   // runs while there are, so a group without locks spends nothing on them.
   if (spec_.kind != GroupKind::kKv || lease_timer_.armed() || !raft_ || !raft_->is_leader()) return;
-  if (kv_state().state().locks().empty()) return;
+  if (kv_state().state().locks().empty() && kv_state().state().user_sessions().empty()) return;
   lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
 }
 
 void Replica::look_at_leases() {
-  if (raft_->is_leader() && !kv_state().state().locks().empty()) {
+  if (raft_->is_leader() &&
+      (!kv_state().state().locks().empty() || !kv_state().state().user_sessions().empty())) {
     lease_timer_.arm(kLeaseLookInterval, [this] { look_at_leases(); });
   }
   // Only a leader whose own term has committed an entry times leases: its
   // state then holds every lease an earlier leader granted or renewed.
   if (!raft_->is_leader() || !raft_->committed_in_current_term()) return lease_keeper_.reset();
-  for (kv::LockExpire& expire : lease_keeper_.due(kv_state().state(), env_.clock().now())) {
+  for (kv::Write& expire : lease_keeper_.due(kv_state().state(), env_.clock().now())) {
     kv::Command command{std::nullopt, std::move(expire), std::nullopt};
     // The answer does not matter: a lost proposal is proposed again
     // (kExpiryRetryInterval), and a stale one applies as kNotHolder.

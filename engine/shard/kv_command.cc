@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/core/codec.h"
+#include "engine/shard/kv_session_codec.h"
 
 namespace shoal::kv {
 namespace {
@@ -58,6 +59,9 @@ constexpr uint8_t kGetTag = 1;
 constexpr uint8_t kLockStatusTag = 2;
 constexpr uint8_t kActiveLocksTag = 3;
 constexpr uint8_t kWatchTag = 4;
+constexpr uint8_t kSessionGetTag = 5;
+constexpr uint8_t kSessionsByUserTag = 6;
+constexpr uint8_t kSessionStatsTag = 7;
 
 absl::Status invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
@@ -89,6 +93,7 @@ std::optional<std::string> read_optional(Reader& r) {
 }
 
 void write_write(Writer& w, const Write& write) {
+  if (is_session_write(write)) return session_codec::write(w, write);
   std::visit(
       [&w](const auto& op) {
         using T = std::decay_t<decltype(op)>;
@@ -125,8 +130,7 @@ void write_write(Writer& w, const Write& write) {
         } else if constexpr (std::is_same_v<T, LockForceRelease>) {
           w.u8(kForceReleaseTag);
           w.bytes(op.resource);
-        } else {
-          static_assert(std::is_same_v<T, LockExpire>);
+        } else if constexpr (std::is_same_v<T, LockExpire>) {
           w.u8(kExpireTag);
           w.bytes(op.resource);
           w.varint(op.token);
@@ -140,6 +144,7 @@ void write_write(Writer& w, const Write& write) {
 // Reads one write; the caller checks r.ok() and the limits afterwards.
 absl::StatusOr<Write> read_write(Reader& r) {
   const uint8_t tag = r.u8();
+  if (tag >= session_codec::kFirstTag && tag <= session_codec::kLastTag) return session_codec::read(tag, r);
   switch (tag) {
     case kPutTag: {
       Put p{r.bytes(), {}};
@@ -240,6 +245,7 @@ absl::Status check_lock_write(const Write& write) {
 }
 
 absl::Status check_write(const Write& write) {
+  if (is_session_write(write)) return session_codec::check(write);
   if (!is_data_write(write)) return check_lock_write(write);
   return std::visit(
       [](const auto& op) -> absl::Status {
@@ -278,6 +284,7 @@ std::string quoted(const std::string& s) {
 }
 
 std::string describe_write(const Write& write) {
+  if (is_session_write(write)) return session_codec::describe(write);
   return std::visit(
       [](const auto& op) -> std::string {
         using T = std::decay_t<decltype(op)>;
@@ -298,9 +305,11 @@ std::string describe_write(const Write& write) {
           return absl::StrCat("extend(", quoted(op.resource), ", token ", op.token, ", ", op.ttl_ms, "ms)");
         } else if constexpr (std::is_same_v<T, LockForceRelease>) {
           return absl::StrCat("force_release(", quoted(op.resource), ")");
-        } else {
+        } else if constexpr (std::is_same_v<T, LockExpire>) {
           return absl::StrCat("expire(", quoted(op.resource), ", token ", op.token, ", lease @", op.lease_index,
                               ", leader time ", op.leader_time_ms, "ms)");
+        } else {
+          return "?";  // session writes are described above
         }
       },
       write);
@@ -310,6 +319,9 @@ std::string describe_write(const Write& write) {
 absl::Status check_query_name(const Query& query) {
   if (const auto* get = std::get_if<Get>(&query)) return check_key(get->key);
   if (const auto* status = std::get_if<LockStatus>(&query)) return check_resource(status->resource);
+  if (const auto* get = std::get_if<SessionGet>(&query)) return session_codec::check_name("id", get->id);
+  if (const auto* by = std::get_if<SessionsByUser>(&query)) return session_codec::check_name("user", by->user);
+  if (std::holds_alternative<SessionStatsQuery>(query)) return absl::OkStatus();
   if (const auto* watch = std::get_if<Watch>(&query)) {
     // An empty prefix watches every key; a single key must be a key.
     if (!watch->prefix || !watch->key.empty()) {
@@ -342,6 +354,7 @@ std::string_view code_name(Code code) {
     case Code::kNotHolder: return "not_holder";
     case Code::kFenced: return "fenced";
     case Code::kCompacted: return "compacted";
+    case Code::kExists: return "exists";
   }
   return "unknown";
 }
@@ -362,6 +375,13 @@ LockInfo read_lock_info(Reader& r) {
   l.ttl_ms = r.varint();
   l.lease_index = r.varint();
   return l;
+}
+
+bool is_session_write(const Write& write) {
+  return std::holds_alternative<SessionCreate>(write) || std::holds_alternative<SessionTouch>(write) ||
+         std::holds_alternative<SessionUpdate>(write) || std::holds_alternative<SessionExtend>(write) ||
+         std::holds_alternative<SessionDelete>(write) || std::holds_alternative<SessionDeleteByUser>(write) ||
+         std::holds_alternative<SessionExpire>(write);
 }
 
 bool is_data_write(const Write& write) {
@@ -440,6 +460,18 @@ std::string encode_query(const Query& query) {
     w.u8(kLockStatusTag);
     w.bytes(status->resource);
     w.varint(status->min_applied_index);
+  } else if (const auto* get = std::get_if<SessionGet>(&query)) {
+    w.u8(kSessionGetTag);
+    w.bytes(get->id);
+    w.varint(get->min_applied_index);
+  } else if (const auto* by = std::get_if<SessionsByUser>(&query)) {
+    w.u8(kSessionsByUserTag);
+    w.bytes(by->user);
+    w.varint(by->min_applied_index);
+  } else if (const auto* stats = std::get_if<SessionStatsQuery>(&query)) {
+    w.u8(kSessionStatsTag);
+    w.bytes("");
+    w.varint(stats->min_applied_index);
   } else if (const auto* watch = std::get_if<Watch>(&query)) {
     w.u8(kWatchTag);
     w.bytes(watch->key);
@@ -488,6 +520,12 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
   const uint64_t min_index = kind == kWatchTag ? 0 : r.varint();
   switch (kind) {
     case kWatchTag: break;
+    case kSessionGetTag: query = SessionGet{std::move(name), min_index}; break;
+    case kSessionsByUserTag: query = SessionsByUser{std::move(name), min_index}; break;
+    case kSessionStatsTag:
+      if (!name.empty()) return invalid("kv session stats query names something");
+      query = SessionStatsQuery{min_index};
+      break;
     case kGetTag: query = Get{std::move(name), min_index}; break;
     case kLockStatusTag: query = LockStatus{std::move(name), min_index}; break;
     case kActiveLocksTag: query = ActiveLocks{std::move(name), min_index}; break;
@@ -501,7 +539,8 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
 
 std::string encode_result(const Result& result) {
   Writer w;
-  const bool listing = !result.locks.empty() || !result.events.empty();
+  const bool listing =
+      !result.locks.empty() || !result.events.empty() || !result.sessions.empty() || result.stats.has_value();
   w.u8(listing ? kListingResultTag : kResultTag);
   w.u8(static_cast<uint8_t>(result.code));
   write_optional(w, result.value);
@@ -517,6 +556,10 @@ std::string encode_result(const Result& result) {
     w.boolean(e.deleted);
     w.bytes(e.value);
   }
+  w.varint(result.sessions.size());
+  for (const SessionInfo& info : result.sessions) session_codec::write_info(w, info);
+  w.boolean(result.stats.has_value());
+  if (result.stats) session_codec::write_stats(w, *result.stats);
   return w.take();
 }
 
@@ -547,7 +590,14 @@ absl::Status read_listings(Reader& r, Result& result) {
     }
     result.events.push_back(std::move(e));
   }
+  const uint64_t session_count = r.varint();
+  if (session_count > kMaxSessionsPerUser) return invalid("kv result lists too many sessions");
+  for (uint64_t i = 0; i < session_count && r.ok(); ++i) result.sessions.push_back(session_codec::read_info(r));
+  if (r.boolean()) result.stats = session_codec::read_stats(r);
   if (!r.ok()) return invalid("kv result is truncated");
+  for (const SessionInfo& info : result.sessions) {
+    if (auto st = session_codec::check_info(info); !st.ok()) return st;
+  }
   for (const LockInfo& l : result.locks) {
     if (auto st = check_listed_lock(l); !st.ok()) return st;
   }

@@ -135,12 +135,67 @@ struct LockExpire {
   bool operator==(const LockExpire&) const = default;
 };
 
+// ---- Sessions ---------------------------------------------------------------
+//
+// User sessions with a TTL (kv_user_sessions.cc has the rules): an id the
+// client chose, the user it belongs to, a small map of data, and a lease
+// that every touch, update or extension renews and that only the leader's
+// expiry command (SessionExpire) ends — like a lock's. A session that ended
+// (expired or deleted) is gone: touching it answers kNotFound, never brings
+// it back.
+using SessionData = std::vector<std::pair<std::string, std::string>>;  // keys ascending, unique
+
+struct SessionCreate {
+  std::string id;
+  std::string user;
+  SessionData data;
+  uint64_t ttl_ms = 0;
+  bool operator==(const SessionCreate&) const = default;
+};
+// get(id, touch): renews the lease and answers the session.
+struct SessionTouch {
+  std::string id;
+  bool operator==(const SessionTouch&) const = default;
+};
+// Merges `data` into the session's (a key given replaces the old value) and
+// renews the lease, with a new ttl unless ttl_ms is 0.
+struct SessionUpdate {
+  std::string id;
+  SessionData data;
+  uint64_t ttl_ms = 0;
+  bool operator==(const SessionUpdate&) const = default;
+};
+// A new lease of ttl_ms from now.
+struct SessionExtend {
+  std::string id;
+  uint64_t ttl_ms = 0;
+  bool operator==(const SessionExtend&) const = default;
+};
+struct SessionDelete {
+  std::string id;
+  bool operator==(const SessionDelete&) const = default;
+};
+// Logout everywhere: every session of the user ends (Result::sessions lists them).
+struct SessionDeleteByUser {
+  std::string user;
+  bool operator==(const SessionDeleteByUser&) const = default;
+};
+// The leader's expiry of the lease begun at lease_index (see LockExpire).
+struct SessionExpire {
+  std::string id;
+  uint64_t lease_index = 0;
+  uint64_t leader_time_ms = 0;
+  bool operator==(const SessionExpire&) const = default;
+};
+
 using Write = std::variant<Put, Delete, Cas, Append, LockAcquire, LockRelease, LockExtend, LockForceRelease,
-                           LockExpire>;
+                           LockExpire, SessionCreate, SessionTouch, SessionUpdate, SessionExtend, SessionDelete,
+                           SessionDeleteByUser, SessionExpire>;
 
 // Whether a write is one of the data writes (put, delete, CAS, append), the
-// only kind a fence may guard.
+// only kind a fence may guard; whether it is a session command.
 bool is_data_write(const Write& write);
+bool is_session_write(const Write& write);
 
 // A data write guarded by a lock: it applies only if `token` holds
 // `resource`'s lock when the write reaches the log; otherwise kFenced and
@@ -157,6 +212,16 @@ inline constexpr size_t kMaxResourceBytes = 1 << 10;
 inline constexpr size_t kMaxHolderBytes = 256;
 inline constexpr uint64_t kMaxLockTtlMs = 24ull * 3600 * 1000;
 inline constexpr size_t kMaxLocksListed = 1000;
+// Session ids and users at most kMaxSessionNameBytes; data at most
+// kMaxSessionDataEntries entries of kMaxSessionDataBytes in all; a lease 1 ms
+// to kMaxSessionTtlMs; a user at most kMaxSessionsPerUser live sessions; a
+// group at most kMaxUserSessions.
+inline constexpr size_t kMaxSessionNameBytes = 256;
+inline constexpr size_t kMaxSessionDataEntries = 32;
+inline constexpr size_t kMaxSessionDataBytes = 16 << 10;
+inline constexpr uint64_t kMaxSessionTtlMs = 30ull * 24 * 3600 * 1000;
+inline constexpr size_t kMaxSessionsPerUser = 1000;
+inline constexpr size_t kMaxUserSessions = 100'000;
 
 // The client session a command belongs to. REQUIRES (for encoding):
 // client_id != kNoClient and sequence >= kFirstSequence.
@@ -222,7 +287,26 @@ inline constexpr uint32_t kMaxWatchEvents = 1000;
 inline constexpr uint32_t kMaxWatchWaitMs = 60'000;
 inline constexpr size_t kMaxWatchAnswerBytes = 4 << 20;
 
-using Query = std::variant<Get, LockStatus, ActiveLocks, Watch>;
+// A session without touching it (get / exists): kOk with it in
+// Result::sessions, or kNotFound.
+struct SessionGet {
+  std::string id;
+  uint64_t min_applied_index = 0;
+  bool operator==(const SessionGet&) const = default;
+};
+// Every live session of a user, in id order.
+struct SessionsByUser {
+  std::string user;
+  uint64_t min_applied_index = 0;
+  bool operator==(const SessionsByUser&) const = default;
+};
+// Counts (Result::stats).
+struct SessionStatsQuery {
+  uint64_t min_applied_index = 0;
+  bool operator==(const SessionStatsQuery&) const = default;
+};
+
+using Query = std::variant<Get, LockStatus, ActiveLocks, Watch, SessionGet, SessionsByUser, SessionStatsQuery>;
 // A read's session token (0 for a watch: it names its revision instead).
 uint64_t min_applied_index(const Query& query);
 
@@ -235,6 +319,25 @@ struct WatchEvent {
   bool deleted = false;
   std::string value;  // !deleted
   bool operator==(const WatchEvent&) const = default;
+};
+
+// One live session, as reads and session commands report it.
+struct SessionInfo {
+  std::string id;
+  std::string user;
+  SessionData data;
+  uint64_t ttl_ms = 0;
+  uint64_t created_index = 0;
+  uint64_t lease_index = 0;  // the create, touch, update or extension that began the current lease
+  bool operator==(const SessionInfo&) const = default;
+};
+
+struct SessionStats {
+  uint64_t active = 0, created = 0, expired = 0, deleted = 0;
+  uint64_t users = 0;  // with at least one live session
+  // (live sessions per user, how many users have that many), ascending.
+  std::vector<std::pair<uint64_t, uint64_t>> per_user;
+  bool operator==(const SessionStats&) const = default;
 };
 
 // One held lock, as a read or a refused acquire reports it.
@@ -261,8 +364,9 @@ enum class Code : uint8_t {
   kNotHolder = 8,       // release / extend / expire: the token does not hold the lock now
   kFenced = 9,          // a fenced write whose token does not hold the lock; nothing changed
   kCompacted = 10,      // a watch from a revision this replica no longer holds; index = oldest it can
+  kExists = 11,         // a session create of an id that is live
 };
-inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kCompacted);
+inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kExists);
 
 std::string_view code_name(Code code);
 
@@ -276,6 +380,10 @@ struct Result {
   std::vector<LockInfo> locks;
   // Watch: the matching changes, in revision order (see Watch).
   std::vector<WatchEvent> events;
+  // Session commands and reads: the sessions concerned (by-user: all of
+  // the user's, at most kMaxSessionsPerUser); stats: the counts.
+  std::vector<SessionInfo> sessions;
+  std::optional<SessionStats> stats;
   bool operator==(const Result&) const = default;
 };
 

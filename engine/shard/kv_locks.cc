@@ -43,8 +43,9 @@ Result KvStateMachine::apply_lock(uint64_t index, const Write& write) {
       [this, index](const auto& op) -> Result {
         using T = std::decay_t<decltype(op)>;
         const LockInfo* lock = nullptr;
-        if constexpr (!std::is_same_v<T, Put> && !std::is_same_v<T, Delete> && !std::is_same_v<T, Cas> &&
-                      !std::is_same_v<T, Append>) {
+        if constexpr (std::is_same_v<T, LockAcquire> || std::is_same_v<T, LockRelease> ||
+                      std::is_same_v<T, LockExtend> || std::is_same_v<T, LockForceRelease> ||
+                      std::is_same_v<T, LockExpire>) {
           lock = state_.lock(op.resource);
         }
         if constexpr (std::is_same_v<T, LockAcquire>) {
@@ -80,6 +81,12 @@ Result KvStateMachine::apply_lock(uint64_t index, const Write& write) {
           if (lock == nullptr || lock->token != op.token || lock->lease_index != op.lease_index) {
             return make_result(Code::kNotHolder, index, "the lease was renewed or ended before it expired");
           }
+          KvState::Counters c = state_.counters();
+          if (op.leader_time_ms < c.last_expiry_ms) {
+            return make_result(Code::kError, index, "an expiry's leader time is before the last expiry's");
+          }
+          c.last_expiry_ms = op.leader_time_ms;
+          state_.set_counters(c);
           state_.erase_lock(op.resource);
           return make_result(Code::kOk, index);
         } else {

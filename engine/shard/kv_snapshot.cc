@@ -11,6 +11,10 @@
 //                                       varint ttl_ms  varint lease_index),
 //                         resources ascending (version 2; a version 1
 //                         snapshot has no lock section and holds no locks)
+//   varint user_session_count  user_session_count x session info (kv_session_codec.cc),
+//                         ids ascending; then varint created, expired, deleted,
+//                         last_expiry_ms (version 3; earlier versions have
+//                         neither: no user sessions, zero counts)
 //   u32 CRC32C of every byte before it
 //
 // Both maps are ordered, so the bytes are a function of the state alone. The
@@ -22,13 +26,15 @@
 #include "absl/strings/str_cat.h"
 #include "engine/core/checksum.h"
 #include "engine/core/codec.h"
+#include "engine/shard/kv_session_codec.h"
 #include "engine/shard/kv_state.h"
 
 namespace shoal::kv {
 namespace {
 
 constexpr uint32_t kSnapshotMagic = 0x564b4853;  // "SHKV"
-constexpr uint8_t kSnapshotVersion = 2;
+constexpr uint8_t kSnapshotVersion = 3;
+constexpr uint8_t kSnapshotVersionWithoutSessions = 2;
 constexpr uint8_t kSnapshotVersionWithoutLocks = 1;
 constexpr size_t kTrailerBytes = 4;
 
@@ -93,6 +99,26 @@ absl::Status read_locks(Reader& r, KvState& state) {
   return absl::OkStatus();
 }
 
+absl::Status read_user_sessions(Reader& r, KvState& state) {
+  const uint64_t count = r.varint();
+  std::string previous;
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
+    SessionInfo u = session_codec::read_info(r);
+    if (!r.ok()) break;
+    if (i > 0 && u.id <= previous) return loss("user sessions are not in ascending id order");
+    if (auto st = session_codec::check_info(u); !st.ok() || u.lease_index > state.applied_index()) {
+      return loss(absl::StrCat("user session ", u.id, " is impossible"));
+    }
+    previous = u.id;
+    state.set_user_session(std::move(u));
+  }
+  KvState::Counters c;
+  for (uint64_t* v : {&c.created, &c.expired, &c.deleted, &c.last_expiry_ms}) *v = r.varint();
+  if (!r.ok()) return loss("the user session section is cut short");
+  state.set_counters(c);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string encode_snapshot(const KvState& state) {
@@ -114,6 +140,10 @@ std::string encode_snapshot(const KvState& state) {
   }
   w.varint(state.locks().size());
   for (const auto& [resource, l] : state.locks()) write_lock_info(w, l);
+  w.varint(state.user_sessions().size());
+  for (const auto& [id, u] : state.user_sessions()) session_codec::write_info(w, u);
+  const KvState::Counters& c = state.counters();
+  for (uint64_t v : {c.created, c.expired, c.deleted, c.last_expiry_ms}) w.varint(v);
   w.u32(crc32c(out));
   return out;
 }
@@ -131,13 +161,17 @@ absl::StatusOr<KvState> decode_snapshot(std::string_view bytes, const KvOptions&
   state.set_applied_index(r.varint());
   if (!r.ok()) return loss("the header is cut short");
   if (magic != kSnapshotMagic) return loss("bad magic number");
-  if (version != kSnapshotVersion && version != kSnapshotVersionWithoutLocks) {
+  if (version != kSnapshotVersion && version != kSnapshotVersionWithoutSessions &&
+      version != kSnapshotVersionWithoutLocks) {
     return loss(absl::StrCat("unknown version ", version));
   }
   if (auto st = read_data(r, state); !st.ok()) return st;
   if (auto st = read_sessions(r, state); !st.ok()) return st;
-  if (version == kSnapshotVersion) {
+  if (version >= kSnapshotVersionWithoutSessions) {
     if (auto st = read_locks(r, state); !st.ok()) return st;
+  }
+  if (version >= kSnapshotVersion) {
+    if (auto st = read_user_sessions(r, state); !st.ok()) return st;
   }
   if (!r.finished_ok()) return loss("trailing bytes after the last section");
   if (auto st = state.check_invariants(options); !st.ok()) {

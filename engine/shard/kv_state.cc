@@ -30,6 +30,15 @@ uint64_t lock_hash(const LockInfo& l) {
   return hash_combine(h, l.lease_index);
 }
 
+uint64_t user_session_hash(const SessionInfo& u) {
+  uint64_t h = hash_combine(hash_bytes(u.id, kLockSeed + 2), hash_bytes(u.user, kLockSeed + 3));
+  for (const auto& [k, v] : u.data) h = hash_combine(h, hash_combine(hash_bytes(k, kKeySeed), hash_bytes(v, kValueSeed)));
+  h = hash_combine(h, u.data.size());
+  h = hash_combine(h, u.ttl_ms);
+  h = hash_combine(h, u.created_index);
+  return hash_combine(h, u.lease_index);
+}
+
 uint64_t result_hash(const Result& r) {
   uint64_t h = hash_combine(static_cast<uint64_t>(r.code), r.index);
   // Absent and empty values must hash apart: a CAS against "absent" differs
@@ -37,6 +46,7 @@ uint64_t result_hash(const Result& r) {
   h = hash_combine(h, r.value ? hash_bytes(*r.value, kValueSeed) : 0);
   h = hash_combine(h, r.value.has_value() ? 1 : 0);
   for (const LockInfo& l : r.locks) h = hash_combine(h, lock_hash(l));
+  for (const SessionInfo& u : r.sessions) h = hash_combine(h, user_session_hash(u));
   return hash_combine(h, hash_bytes(r.message, kMessageSeed));
 }
 
@@ -54,6 +64,10 @@ size_t session_cost(const SessionEntry& entry) {
   const size_t value_bytes = entry.result.value ? entry.result.value->size() : 0;
   size_t lock_bytes = 0;
   for (const LockInfo& l : entry.result.locks) lock_bytes += kLockOverheadBytes + l.resource.size() + l.holder.size();
+  for (const SessionInfo& u : entry.result.sessions) {
+    lock_bytes += kLockOverheadBytes + u.id.size() + u.user.size();
+    for (const auto& [k, v] : u.data) lock_bytes += k.size() + v.size();
+  }
   return kSessionOverheadBytes + value_bytes + entry.result.message.size() + lock_bytes;
 }
 
@@ -146,6 +160,74 @@ bool KvState::erase_lock(const std::string& resource) {
   return true;
 }
 
+const SessionInfo* KvState::user_session(const std::string& id) const {
+  auto it = user_sessions_.find(id);
+  return it == user_sessions_.end() ? nullptr : &it->second;
+}
+
+void KvState::set_user_session(SessionInfo session) {
+  SHOAL_ASSERT(session.created_index != 0);
+  SHOAL_ASSERT(session.created_index <= session.lease_index);
+  SHOAL_ASSERT(session.lease_index <= applied_index_);
+  auto [it, inserted] = user_sessions_.try_emplace(session.id);
+  if (!inserted) {
+    SHOAL_ASSERT(it->second.user == session.user);
+    user_session_hash_ -= user_session_hash(it->second);
+  } else {
+    by_user_.emplace(session.user, session.id);
+    ++users_[session.user];
+  }
+  it->second = std::move(session);
+  user_session_hash_ += user_session_hash(it->second);
+}
+
+bool KvState::erase_user_session(const std::string& id) {
+  auto it = user_sessions_.find(id);
+  if (it == user_sessions_.end()) return false;
+  user_session_hash_ -= user_session_hash(it->second);
+  by_user_.erase({it->second.user, id});
+  auto u = users_.find(it->second.user);
+  SHOAL_ASSERT(u != users_.end() && u->second > 0);
+  if (--u->second == 0) users_.erase(u);
+  user_sessions_.erase(it);
+  return true;
+}
+
+std::vector<std::string> KvState::user_session_ids(const std::string& user) const {
+  std::vector<std::string> ids;
+  for (auto it = by_user_.lower_bound({user, ""}); it != by_user_.end() && it->first == user; ++it) {
+    ids.push_back(it->second);
+  }
+  return ids;
+}
+
+size_t KvState::user_session_count(const std::string& user) const {
+  auto it = users_.find(user);
+  return it == users_.end() ? 0 : it->second;
+}
+
+absl::Status KvState::check_user_sessions() const {
+  uint64_t hash = 0;
+  absl::btree_map<std::string, uint64_t> users;
+  for (const auto& [id, u] : user_sessions_) {
+    if (id != u.id) return broken("a user session is filed under another id");
+    if (u.created_index == 0 || u.lease_index < u.created_index || u.lease_index > applied_index_) {
+      return broken(absl::StrCat("user session ", id, " has impossible indexes"));
+    }
+    if (!by_user_.contains({u.user, id})) return broken(absl::StrCat("user session ", id, " is missing from the user index"));
+    ++users[u.user];
+    hash += user_session_hash(u);
+  }
+  if (by_user_.size() != user_sessions_.size()) return broken("the user index has extra entries");
+  if (users != users_) return broken("the per-user counts do not match the sessions");
+  for (const auto& [user, n] : users_) {
+    if (n > kMaxSessionsPerUser) return broken(absl::StrCat("user ", user, " has more than the limit of sessions"));
+  }
+  if (user_sessions_.size() > kMaxUserSessions) return broken("more user sessions than the limit");
+  if (hash != user_session_hash_) return broken("the user session hash does not match the sessions");
+  return absl::OkStatus();
+}
+
 uint64_t KvState::fingerprint() const {
   uint64_t h = hash_combine(kStateSeed, applied_index_);
   h = hash_combine(h, data_.size());
@@ -153,7 +235,13 @@ uint64_t KvState::fingerprint() const {
   h = hash_combine(h, sessions_.size());
   h = hash_combine(h, session_hash_);
   h = hash_combine(h, locks_.size());
-  return hash_combine(h, lock_hash_);
+  h = hash_combine(h, lock_hash_);
+  h = hash_combine(h, user_sessions_.size());
+  h = hash_combine(h, user_session_hash_);
+  for (uint64_t c : {counters_.created, counters_.expired, counters_.deleted, counters_.last_expiry_ms}) {
+    h = hash_combine(h, c);
+  }
+  return h;
 }
 
 absl::Status KvState::check_locks() const {
@@ -200,6 +288,7 @@ absl::Status KvState::check_invariants(const KvOptions& options) const {
   if (session_bytes != session_bytes_)
     return broken("the session byte count does not match the sessions");
   if (auto st = check_locks(); !st.ok()) return st;
+  if (auto st = check_user_sessions(); !st.ok()) return st;
   if (sessions_.size() > options.max_sessions) {
     return broken(
         absl::StrCat(sessions_.size(), " sessions exceed the limit of ", options.max_sessions));

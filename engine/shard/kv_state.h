@@ -24,8 +24,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/shard/kv_command.h"
@@ -67,6 +70,7 @@ class KvState {
   using Data = absl::btree_map<std::string, std::string>;
   using Sessions = absl::btree_map<uint64_t, SessionEntry>;
   using Locks = absl::btree_map<std::string, LockInfo>;  // by resource
+  using UserSessions = absl::btree_map<std::string, SessionInfo>;  // by id
 
   uint64_t applied_index() const { return applied_index_; }
   // REQUIRES: index >= applied_index().
@@ -103,7 +107,31 @@ class KvState {
   // PROMISES: true when the lock was held.
   bool erase_lock(const std::string& resource);
 
-  // A stable hash of the whole state (applied index, data, sessions, locks).
+  // User sessions (kv_user_sessions.cc), with an index by user.
+  const UserSessions& user_sessions() const { return user_sessions_; }
+  // nullptr when no live session has that id.
+  const SessionInfo* user_session(const std::string& id) const;
+  // Makes `session` the live session of session.id (created or renewed).
+  // REQUIRES: an existing session of that id belongs to the same user.
+  void set_user_session(SessionInfo session);
+  // PROMISES: true when the session was live.
+  bool erase_user_session(const std::string& id);
+  // The live sessions' ids of `user`, ascending.
+  std::vector<std::string> user_session_ids(const std::string& user) const;
+  size_t user_session_count(const std::string& user) const;
+  size_t session_users() const { return users_.size(); }
+  const absl::btree_map<std::string, uint64_t>& sessions_per_user() const { return users_; }
+  // Counts since the group began, and the leader time of the last expiry
+  // (locks' and sessions'): expiries apply with non-decreasing times.
+  struct Counters {
+    uint64_t created = 0, expired = 0, deleted = 0, last_expiry_ms = 0;
+    bool operator==(const Counters&) const = default;
+  };
+  const Counters& counters() const { return counters_; }
+  void set_counters(const Counters& c) { counters_ = c; }
+
+  // A stable hash of the whole state (applied index, data, sessions, locks,
+  // user sessions and counters).
   uint64_t fingerprint() const;
 
   // Recomputes every derived quantity from scratch and checks it and the
@@ -113,6 +141,7 @@ class KvState {
 
  private:
   absl::Status check_locks() const;
+  absl::Status check_user_sessions() const;
   void link_session(uint64_t client_id, SessionEntry entry);
   void unlink_session(Sessions::iterator it);
 
@@ -129,6 +158,11 @@ class KvState {
   size_t session_bytes_ = 0;
   Locks locks_;
   uint64_t lock_hash_ = 0;
+  UserSessions user_sessions_;
+  absl::btree_set<std::pair<std::string, std::string>> by_user_;  // (user, id)
+  absl::btree_map<std::string, uint64_t> users_;                   // user -> live sessions
+  uint64_t user_session_hash_ = 0;
+  Counters counters_;
 };
 
 // The snapshot bytes of a state (kv_snapshot.cc has the layout). Equal states

@@ -51,6 +51,7 @@ Result KvStateMachine::apply_guarded(uint64_t index, const Command& command) {
   if (command.fence) {
     if (auto refused = refuse_by_fence(index, *command.fence)) return *std::move(refused);
   }
+  if (is_session_write(command.write)) return apply_session(index, command.write);
   if (!is_data_write(command.write)) return apply_lock(index, command.write);
   return apply_write(index, command.write);
 }
@@ -162,6 +163,10 @@ Result KvStateMachine::read(const Query& query) const {
         absl::StrCat("applied index ", applied, " is below the requested ", min_applied_index(query)));
   }
   if (const auto* watch = std::get_if<Watch>(&query)) return history_.answer(*watch, applied);
+  if (std::holds_alternative<SessionGet>(query) || std::holds_alternative<SessionsByUser>(query) ||
+      std::holds_alternative<SessionStatsQuery>(query)) {
+    return read_user_sessions(query);
+  }
   if (!std::holds_alternative<Get>(query)) return read_locks(query);
   const Get& get = std::get<Get>(query);
   const std::string* value = state_.find(get.key);

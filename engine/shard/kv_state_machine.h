@@ -47,6 +47,11 @@
 // moved on. Within a session the fence is judged once, at first apply; a
 // retry gets the remembered answer.
 //
+// User sessions (kv_user_sessions.cc): create, touch, update, extend,
+// delete, delete-by-user, and the leader's expiry, with get, by-user and
+// stats reads; like locks, a lease ends only by the leader's expiry command,
+// in log order.
+//
 // Watches. Every change applied is kept in a bounded WatchHistory (a cache
 // of the log, outside the replicated state), which answers Watch queries;
 // restoring a snapshot starts the history afresh at the snapshot's index.
@@ -132,6 +137,12 @@ class KvStateMachine final : public StateMachine {
   Result apply_lock(uint64_t index, const Write& write);
   std::optional<Result> refuse_by_fence(uint64_t index, const Fence& fence) const;
   Result read_locks(const Query& query) const;
+  // kv_user_sessions.cc: the user-session commands and reads.
+  Result apply_session(uint64_t index, const Write& write);
+  Result create_session(uint64_t index, const SessionCreate& create);
+  template <typename T>
+  Result change_session(uint64_t index, const SessionInfo& live, const T& op);
+  Result read_user_sessions(const Query& query) const;
   Result apply_cas(uint64_t index, const Cas& cas);
   Result apply_append(uint64_t index, const Append& append);
 

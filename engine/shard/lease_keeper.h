@@ -1,4 +1,4 @@
-// LeaseKeeper: the group leader's timer for lock leases.
+// LeaseKeeper: the group leader's timer for lock and session leases.
 //
 // A lease must end at the same log index on every replica, so no replica
 // frees a lock by reading its clock; the leader times leases and proposes an
@@ -35,12 +35,18 @@ inline constexpr Duration kExpiryRetryInterval = milliseconds(500);
 
 class LeaseKeeper {
  public:
-  // The expiries due at local time `now` for the locks `state` holds,
-  // remembering first sight of every lease it has not seen before.
-  std::vector<LockExpire> due(const KvState& state, TimePoint now);
+  // The expiries (LockExpire, SessionExpire) due at local time `now` for
+  // the locks and sessions `state` holds, remembering first sight of every
+  // lease it has not seen before. An expiry carries the leader's time, or
+  // the last applied expiry's if that is later (expiry times never go back
+  // in log order).
+  std::vector<Write> due(const KvState& state, TimePoint now);
   // Forgets every first sighting (this replica stopped or started leading).
-  void reset() { seen_.clear(); }
-  size_t watched() const { return seen_.size(); }
+  void reset() {
+    locks_.clear();
+    sessions_.clear();
+  }
+  size_t watched() const { return locks_.size() + sessions_.size(); }
 
  private:
   struct Seen {
@@ -50,7 +56,14 @@ class LeaseKeeper {
     TimePoint proposed_at{};
     bool proposed = false;
   };
-  absl::btree_map<std::string, Seen> seen_;  // by resource
+  // Whether to propose the expiry of the lease (token, lease_index) now
+  // (never when !may_propose); starts timing it if it is new. A session's
+  // token is its created index.
+  static bool look(Seen& seen, uint64_t token, uint64_t lease_index, uint64_t ttl_ms, TimePoint now,
+                   bool may_propose);
+
+  absl::btree_map<std::string, Seen> locks_;     // by resource
+  absl::btree_map<std::string, Seen> sessions_;  // by session id
 };
 
 }  // namespace shoal::kv

@@ -19,6 +19,7 @@
 #   lock-expires-early              lock-contention   the holders' intervals overlap
 #   fence-ignored                   lock-contention   a paused holder's stale-token write lands
 #   watch-resume-skips              cache-invalidation a watch reconnecting after a failed poll
+#   session-touch-resurrects        session-replication a touch of an ended session
 #   cache-serves-stale-read         cache-invalidation a subscriber's refresh read from a lagging replica
 set -u
 shoal=$1
@@ -52,6 +53,7 @@ search-skips-unavailable-shard partial-shard-failure-rf1
 lock-expires-early lock-contention
 fence-ignored lock-contention
 watch-resume-skips cache-invalidation
+session-touch-resurrects session-replication
 cache-serves-stale-read cache-invalidation
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?

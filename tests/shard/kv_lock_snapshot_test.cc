@@ -27,6 +27,7 @@ using lock_test::LockMachine;
 using lock_test::plain;
 
 constexpr uint8_t kVersionWithLocks = 2;
+constexpr uint8_t kVersionWithSessions = 3;  // what encode_snapshot writes
 constexpr uint8_t kVersionWithoutLocks = 1;
 
 // Snapshot bytes written field by field (the layout in kv_snapshot.cc) and
@@ -62,6 +63,11 @@ class SnapshotBytes {
     }
     return *this;
   }
+  // Version 3's user-session section, empty, with zero counts.
+  SnapshotBytes& no_user_sessions() {
+    for (int i = 0; i < 5; ++i) w_.varint(0);
+    return *this;
+  }
   Writer& raw() { return w_; }
   std::string seal() {
     std::string out = w_.take();
@@ -95,10 +101,11 @@ TEST(KvLockSnapshotTest, HandBuiltBytesMatchTheEncoder) {
   state.put("k", "v");
   state.set_lock(lock_info("a", "x", 3, 100, 5));
   state.set_lock(lock_info("b", "y", 7, 200, 9));
-  const std::string by_hand = SnapshotBytes(kVersionWithLocks, 9)
+  const std::string by_hand = SnapshotBytes(kVersionWithSessions, 9)
                                   .data({{"k", "v"}})
                                   .no_sessions()
                                   .locks({lock_info("a", "x", 3, 100, 5), lock_info("b", "y", 7, 200, 9)})
+                                  .no_user_sessions()
                                   .seal();
   EXPECT_EQ(encode_snapshot(state), by_hand);
   absl::StatusOr<KvState> back = decode_snapshot(by_hand, KvOptions{});
@@ -221,8 +228,12 @@ TEST(KvLockSnapshotTest, VersionOneBytesWithoutLocksStillRestore) {
   EXPECT_TRUE(m.check_invariants().ok());
   // It is written back as version 2, with an empty lock section, and that
   // state is the one a version-2 snapshot of the same contents gives.
-  const std::string v2 =
-      SnapshotBytes(kVersionWithLocks, 7).data({{"a", "1"}, {"b", ""}}).no_sessions().locks({}).seal();
+  const std::string v2 = SnapshotBytes(kVersionWithSessions, 7)
+                             .data({{"a", "1"}, {"b", ""}})
+                             .no_sessions()
+                             .locks({})
+                             .no_user_sessions()
+                             .seal();
   EXPECT_EQ(m.snapshot(), v2);
   KvStateMachine from_v2;
   ASSERT_TRUE(from_v2.restore(v2).ok());
@@ -252,7 +263,8 @@ TEST(KvLockSnapshotTest, VersionOneBytesCannotCarryALockSectionAndUnknownVersion
   expect_rejected_and_unchanged(
       SnapshotBytes(kVersionWithoutLocks, 5).data({}).no_sessions().locks({lock_info("r", "x", 3, 10, 3)}).seal(),
       "a lock section after version-1 bytes");
-  expect_rejected_and_unchanged(SnapshotBytes(3, 5).data({}).no_sessions().locks({}).seal(), "version 3");
+  expect_rejected_and_unchanged(SnapshotBytes(4, 5).data({}).no_sessions().locks({}).no_user_sessions().seal(),
+                                "version 4");
   expect_rejected_and_unchanged(SnapshotBytes(0, 5).data({}).no_sessions().seal(), "version 0");
 }
 
