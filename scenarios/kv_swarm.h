@@ -18,6 +18,18 @@
 
 namespace shoal::scenarios {
 
+// The faults the coordination scenarios (locks, sessions) run under:
+// partitions, a lone or minority leader, kills, paused nodes, clogged nodes,
+// loss, and clock drift within the bound (never jumps: leases are judged by
+// drift-bounded clocks).
+inline const std::vector<chaos::FaultKind>& coordination_faults() {
+  static const std::vector<chaos::FaultKind> kinds{
+      chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
+      chaos::FaultKind::kPause,           chaos::FaultKind::kClogNode,      chaos::FaultKind::kClockDrift,
+      chaos::FaultKind::kLeaderMinority,  chaos::FaultKind::kLossBurst};
+  return kinds;
+}
+
 class KvSwarm {
  public:
   // REQUIRES: `run` outlives this object, and nothing else sets run.on_heal.

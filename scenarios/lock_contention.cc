@@ -237,9 +237,7 @@ ScenarioResult lock_contention(const ScenarioOptions& o) {
   }
 
   const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
-                      {chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
-                       chaos::FaultKind::kPause, chaos::FaultKind::kClogNode, chaos::FaultKind::kClockDrift,
-                       chaos::FaultKind::kLeaderMinority, chaos::FaultKind::kLossBurst});
+                      coordination_faults());
   ScenarioResult r = run.run(nullptr);
   swarm.report(r);
   const LockStats& s = shared->stats;

@@ -206,9 +206,7 @@ ScenarioResult run_sessions(const ScenarioOptions& o, const std::string& name, S
                           });
   }
   const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
-                      {chaos::FaultKind::kPartitionHalves, chaos::FaultKind::kIsolateLeader, chaos::FaultKind::kKillOne,
-                       chaos::FaultKind::kPause, chaos::FaultKind::kClogNode, chaos::FaultKind::kClockDrift,
-                       chaos::FaultKind::kLeaderMinority, chaos::FaultKind::kLossBurst});
+                      coordination_faults());
   ScenarioResult r = run.run(nullptr);
   swarm.report(r);
   r.metrics["sessions_created"] = static_cast<double>(shared->created);

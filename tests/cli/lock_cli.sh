@@ -8,55 +8,9 @@
 # reached exits 1. Every command is bounded by `timeout`; the nodes are
 # killed on exit.
 set -u
-shoal=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for i in 1 2 3; do echo "--- node $i log:"; tail -5 "$tmp/n$i.log" 2>/dev/null; done; exit 1; }
-
-# Three loopback ports nobody listens on.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for _ in $(seq 1 20); do
-  base=$((20000 + RANDOM % 30000))
-  port_in_use $((base + 1)) || port_in_use $((base + 2)) || port_in_use $((base + 3)) || break
-done
-E="1=127.0.0.1:$((base + 1)),2=127.0.0.1:$((base + 2)),3=127.0.0.1:$((base + 3))"
-for i in 1 2 3; do
-  cat > "$tmp/n$i.toml" <<TOML
-id = $i
-listen = "127.0.0.1:$((base + i))"
-data_dir = "$tmp/d$i"
-peers = ["1=127.0.0.1:$((base + 1))", "2=127.0.0.1:$((base + 2))", "3=127.0.0.1:$((base + 3))"]
-TOML
-  "$shoal" node --config "$tmp/n$i.toml" 2>"$tmp/n$i.log" &
-  pids+=($!)
-done
-
-# run ARGS...: shoal ARGS against the cluster; stdout in $out, stderr in $err, exit code in $rc.
-run() {
-  timeout 30 "$shoal" "$@" --endpoints "$E" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  out=$(cat "$tmp/out") err=$(cat "$tmp/err")
-}
-# expect CODE ARGS...: run, then require the exit code.
-expect() {
-  local want=$1; shift
-  run "$@"
-  [ "$rc" -eq "$want" ] || fail "shoal $*: exit $rc, want $want; out: $out; err: $err"
-}
-one_line() { [ "$(printf '%s\n' "$1" | wc -l)" -eq 1 ] || fail "$2: not one line: $1"; }
-
-# The group answers once it has a leader.
-for _ in $(seq 1 150); do
-  run lock status --timeout 1s
-  [ "$rc" -eq 0 ] && break
-  sleep 0.2
-done
-[ "$rc" -eq 0 ] || fail "the cluster never answered: $err"
+source "$(dirname "$0")/real_cluster.bash"
+real_cluster_start "$1"
+wait_for_cluster
 [ "$out" = "no locks held" ] || fail "a fresh cluster lists locks: $out"
 
 # A grant prints its token; a second holder is refused after its wait, told who holds it.

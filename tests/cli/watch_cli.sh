@@ -8,56 +8,9 @@
 # watch from; every bad input exits 2 with one line.
 # Every command is bounded by `timeout`; the nodes are killed on exit.
 set -u
-shoal=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for i in 1 2 3; do echo "--- node $i log:"; tail -5 "$tmp/n$i.log" 2>/dev/null; done; exit 1; }
-
-# Three loopback ports nobody listens on, below the ephemeral range
-# (32768..), so no outgoing connection holds one when a node restarts.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for _ in $(seq 1 20); do
-  base=$((20000 + RANDOM % 12000))
-  port_in_use $((base + 1)) || port_in_use $((base + 2)) || port_in_use $((base + 3)) || break
-done
-E="1=127.0.0.1:$((base + 1)),2=127.0.0.1:$((base + 2)),3=127.0.0.1:$((base + 3))"
-node_pid=()
-for i in 1 2 3; do
-  cat > "$tmp/n$i.toml" <<TOML
-id = $i
-listen = "127.0.0.1:$((base + i))"
-data_dir = "$tmp/d$i"
-peers = ["1=127.0.0.1:$((base + 1))", "2=127.0.0.1:$((base + 2))", "3=127.0.0.1:$((base + 3))"]
-TOML
-  "$shoal" node --config "$tmp/n$i.toml" 2>"$tmp/n$i.log" &
-  pids+=($!)
-  node_pid[$i]=$!
-done
-
-# run ARGS...: shoal ARGS against the cluster; stdout in $out, stderr in $err, exit code in $rc.
-run() {
-  timeout 30 "$shoal" "$@" --endpoints "$E" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  out=$(cat "$tmp/out") err=$(cat "$tmp/err")
-}
-expect() {
-  local want=$1; shift
-  run "$@"
-  [ "$rc" -eq "$want" ] || fail "shoal $*: exit $rc, want $want; out: $out; err: $err"
-}
-
-# The group answers once it has a leader (a lock status changes no key).
-for _ in $(seq 1 150); do
-  run lock status --timeout 1s
-  [ "$rc" -eq 0 ] && break
-  sleep 0.2
-done
-[ "$rc" -eq 0 ] || fail "the cluster never answered: $err"
+source "$(dirname "$0")/real_cluster.bash"
+real_cluster_start "$1"
+wait_for_cluster
 
 # A prefix watch, started first, sees five puts in order, then exits 0.
 timeout 60 "$shoal" watch --prefix k --count 5 --json --endpoints "$E" >"$tmp/watch.out" 2>"$tmp/watch.err" &
@@ -108,21 +61,11 @@ wait $watch_pid; rc=$?
 # Past a snapshot (taken every 2000 entries), restarted nodes hold the
 # changes only from it: a watch from 0 exits 1 with one line naming the
 # revision to watch from, and a watch from there goes on.
-"$shoal" node --config "$tmp/n1.toml" 2>>"$tmp/n1.log" &
-pids+=($!)
-node_pid[1]=$!
+start_node 1
 expect 0 kv put --prefix x --count 2100 --timeout 10s
 for i in 1 2 3; do kill -9 "${node_pid[$i]}" 2>/dev/null; wait "${node_pid[$i]}" 2>/dev/null; done
-for i in 1 2 3; do
-  "$shoal" node --config "$tmp/n$i.toml" 2>>"$tmp/n$i.log" &
-  pids+=($!)
-done
-for _ in $(seq 1 150); do
-  run lock status --timeout 1s
-  [ "$rc" -eq 0 ] && break
-  sleep 0.2
-done
-[ "$rc" -eq 0 ] || fail "the restarted cluster never answered: $err"
+for i in 1 2 3; do start_node "$i"; done
+wait_for_cluster
 expect 1 watch --prefix k --count 1
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "a compacted watch said more than one line: $err"
 [[ "$err" =~ ^shoal:\ watch:\ compacted:\ .*--from\ ([0-9]+)$ ]] || fail "a compacted watch said: $err"
