@@ -138,7 +138,7 @@ Result KvStateMachine::read_user_sessions(const Query& query) const {
   const uint64_t applied = state_.applied_index();
   if (const auto* get = std::get_if<SessionGet>(&query)) {
     const SessionInfo* s = state_.user_session(get->id);
-    if (s == nullptr) return make_result(Code::kNotFound, applied);
+    if (s == nullptr) return make_result(Code::kNotFound, applied, absl::StrCat("no live session ", get->id));
     return with_session(make_result(Code::kOk, applied), *s);
   }
   Result r = make_result(Code::kOk, applied);

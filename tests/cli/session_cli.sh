@@ -30,6 +30,7 @@ sleep 1.5
 expect 1 session get c1 --touch
 grep -q "not_found" <<<"$err" || fail "an expired session was touched: $err"
 expect 1 session get c1
+[ "$err" = "shoal: session get: not_found: no live session c1" ] || fail "a missing session said: $err"
 start_node 1
 
 expect 0 session logout alice

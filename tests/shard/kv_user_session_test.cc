@@ -75,6 +75,7 @@ TEST(KvUserSessionTest, ALifeFromCreateToExpiry) {
   EXPECT_EQ(apply(m, 6, SessionExpire{"s1", 4, 100}).code, Code::kOk);
   // Ended is gone: nothing brings it back.
   EXPECT_EQ(ask(m, SessionGet{"s1", 0}).code, Code::kNotFound);
+  EXPECT_EQ(ask(m, SessionGet{"s1", 0}).message, "no live session s1");
   EXPECT_EQ(apply(m, 7, SessionTouch{"s1"}).code, Code::kNotFound);
   EXPECT_EQ(apply(m, 8, SessionExtend{"s1", 100}).code, Code::kNotFound);
   EXPECT_EQ(apply(m, 9, SessionExpire{"s1", 4, 200}).code, Code::kNotHolder);
