@@ -64,6 +64,7 @@ const std::vector<Scenario>& catalogue() {
     for (auto& s : lock_scenarios()) v.push_back(std::move(s));
     for (auto& s : watch_scenarios()) v.push_back(std::move(s));
     for (auto& s : session_scenarios()) v.push_back(std::move(s));
+    for (auto& s : txn_scenarios()) v.push_back(std::move(s));
     return v;
   }();
   return all;

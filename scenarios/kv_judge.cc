@@ -269,8 +269,17 @@ void KvRun::judge(ScenarioResult& r) {
     if (RaftNode* n = raft(id)) replicas.push_back(n);
   }
   invariants_.check_log_matching(replicas);
-  CheckResult inv{"raft-invariants", invariants_.ok(), ""};
+  std::vector<const RaftNode*> extra;
+  for (NodeId id : all_node_ids()) {
+    Node* n = node(id);
+    for (uint32_t g : config_.extra_kv_groups) {
+      if (Replica* rep = n ? n->group(g) : nullptr; rep != nullptr && rep->raft() != nullptr) extra.push_back(rep->raft());
+    }
+  }
+  extra_invariants_.check_log_matching(extra);
+  CheckResult inv{"raft-invariants", invariants_.ok() && extra_invariants_.ok(), ""};
   for (const auto& v : invariants_.violations()) absl::StrAppend(&inv.message, v, "; ");
+  for (const auto& v : extra_invariants_.violations()) absl::StrAppend(&inv.message, v, "; ");
   r.checks.push_back(inv);
   judge_levels(r);
   judge_final_state(r);

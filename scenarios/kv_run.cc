@@ -157,25 +157,39 @@ class KvRun::Observer final : public RaftObserver {
  public:
   explicit Observer(KvRun& run) : run_(run) {}
 
+  // Group 0 is the run's; the replicas of config.extra_kv_groups are only
+  // checked for Raft's invariants (the scenario judges their state).
   void on_start(const RaftNode& n) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_start(n);
     run_.invariants_.on_start(n);
     role(n.id(), role_name(n), n.term());
   }
   void on_role(const RaftNode& n) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_role(n);
     run_.invariants_.on_role(n);
     if (n.role() == Role::kLeader) run_.leading_since_[n.id()] = run_.sim_.now();
     role(n.id(), role_name(n), n.term());
   }
-  void on_commit(const RaftNode& n) override { run_.invariants_.on_commit(n); }
+  void on_commit(const RaftNode& n) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_commit(n);
+    run_.invariants_.on_commit(n);
+  }
   void on_apply(const RaftNode& n, const LogEntry& e) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_apply(n, e);
     run_.invariants_.on_apply(n, e);
     run_.on_first_apply(e);
   }
   void on_restore(const RaftNode& n, uint64_t index, uint64_t term) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_restore(n, index, term);
     run_.invariants_.on_restore(n, index, term);
   }
-  void on_lease_read(const RaftNode& n) override { run_.invariants_.on_lease_read(n); }
-  void on_ack(const RaftNode& n, uint64_t index, Ack ack) override { run_.on_ack(n, index, ack); }
+  void on_lease_read(const RaftNode& n) override {
+    if (n.group() != 0) return run_.extra_invariants_.on_lease_read(n);
+    run_.invariants_.on_lease_read(n);
+  }
+  void on_ack(const RaftNode& n, uint64_t index, Ack ack) override {
+    if (n.group() == 0) run_.on_ack(n, index, ack);
+  }
 
   void down(NodeId id) { role(id, "down", 0); }
 
@@ -224,6 +238,9 @@ void validate(const KvRunConfig& c) {
   if (c.nodes < 1) refuse("needs at least 1 node");
   if (c.clients < 1) refuse("needs at least 1 client: a run without operations judges nothing");
   if (c.keys < 1) refuse("needs at least 1 key");
+  for (uint32_t g : c.extra_kv_groups) {
+    if (g == 0) refuse("an extra KV group cannot be group 0");
+  }
   if (c.read_only_clients < 0 || c.read_only_clients >= c.clients) {
     refuse("read_only_clients must leave at least one client that writes");
   }
@@ -285,6 +302,10 @@ NodeConfig KvRun::node_config(bool joiner) {
   g.snapshot_chunk_bytes = config_.snapshot_chunk_bytes;
   if (joiner) g.raft.initial_voters.clear();
   c.groups.push_back(g);
+  for (uint32_t id : config_.extra_kv_groups) {
+    g.id = id;
+    c.groups.push_back(g);
+  }
   c.raft_observer = observer_.get();
   return c;
 }

@@ -110,6 +110,10 @@ struct KvRunConfig {
   // judged by its own checks: no-lost-writes leaves them out (they are in no
   // KV client's history); convergence still compares them. Empty: none.
   std::vector<std::string> scenario_key_prefixes;
+  // More KV groups every node hosts beside group 0 (ids, none 0), with the
+  // same Raft settings and voters, for the scenario's own clients: the
+  // run's checks judge group 0 only; the scenario judges these.
+  std::vector<uint32_t> extra_kv_groups;
 };
 
 // The checks KvRun::judge runs for a workload at these levels, by name.
@@ -221,6 +225,7 @@ class KvRun {
   KvRunConfig config_;
   sim::Simulation sim_;
   RaftInvariants invariants_;
+  RaftInvariantsByGroup extra_invariants_;  // of config.extra_kv_groups
   std::unique_ptr<Observer> observer_;  // invariants plus the role timeline
   std::vector<std::vector<ScriptedOp>> recorded_;
   check::History history_;

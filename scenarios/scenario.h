@@ -177,5 +177,6 @@ std::vector<Scenario> sharded_scenarios();
 std::vector<Scenario> lock_scenarios();
 std::vector<Scenario> watch_scenarios();
 std::vector<Scenario> session_scenarios();
+std::vector<Scenario> txn_scenarios();
 
 }  // namespace shoal::scenarios

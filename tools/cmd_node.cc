@@ -17,6 +17,9 @@
 namespace shoal::tools {
 namespace {
 
+// A node hosts at most this many txn groups.
+constexpr int kTxnGroupsMax = 16;
+
 struct NodeFlags {
   int id = 0;
   std::string listen;
@@ -32,6 +35,9 @@ struct NodeFlags {
   // A sharded node hosts the metadata group (every peer a voter) and the
   // collection shards the map places on it; a KV node hosts group 0's map.
   bool sharded = false;
+  // A KV node also hosts groups 1..txn_groups, over which `shoal txn`
+  // spreads its keys (engine/txn): every node of a cluster must say the same.
+  int txn_groups = 2;
 };
 
 // Turns flags into runtime and node configuration, or names what is wrong.
@@ -87,12 +93,18 @@ std::string configure(const NodeFlags& f, real::RuntimeConfig* rc, NodeConfig* n
     nc->metadata_voters = nc->members;
     nc->shard_raft = raft;
   } else {
-    // Every member hosts a replica of group 0; the initial voters are the peers.
+    // Every member hosts a replica of group 0 and of each txn group; the
+    // initial voters are the peers.
+    if (f.txn_groups < 0 || f.txn_groups > kTxnGroupsMax) {
+      return "txn_groups must be 0.." + std::to_string(kTxnGroupsMax);
+    }
     GroupSpec g;
-    g.id = 0;
     g.raft = raft;
     g.raft.initial_voters = nc->members;
-    nc->groups.push_back(g);
+    for (int id = 0; id <= f.txn_groups; ++id) {
+      g.id = static_cast<GroupId>(id);
+      nc->groups.push_back(g);
+    }
   }
   static const std::map<std::string, LogLevel> levels = {
       {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo}, {"warn", LogLevel::kWarn}, {"error", LogLevel::kError}};
@@ -196,6 +208,7 @@ int load_and_run(const std::string& path) {
   cfg.add_option("--election_timeout", f.election_timeout);
   cfg.add_option("--sharded", f.sharded);
   cfg.add_option("--raft_heartbeat_interval", f.raft_heartbeat_interval);
+  cfg.add_option("--txn_groups", f.txn_groups);
   try {
     cfg.parse(std::vector<std::string>{path, "--config"});
   } catch (const CLI::ParseError& e) {
@@ -219,7 +232,8 @@ CommandRegistration reg("node", [](CLI::App& root) {
       "node",
       "run one real Shoal node; the config file (TOML) sets id, listen, data_dir, peers "
       "(id=host:port for every member), heartbeat_interval, degraded_after_missed, "
-      "unhealthy_after_missed, degraded_rtt, log_level, election_timeout, raft_heartbeat_interval, sharded");
+      "unhealthy_after_missed, degraded_rtt, log_level, election_timeout, raft_heartbeat_interval, sharded, "
+      "txn_groups");
   n->add_option("--config", *config, "the node's configuration file (TOML)")->required();
   set_action(*n, [config] { return load_and_run(*config); });
 

@@ -76,11 +76,14 @@ void WatchClient::on_answer(Reply reply) {
   }
   compacted_in_a_row_ = 0;
   reconnecting_ = false;
+  // A revision may hold several changes (a transaction's keys), and an
+  // answer holds whole revisions.
+  const uint64_t asked_after = revision_;
   for (const kv::WatchEvent& e : result->events) {
     // An answer lists only changes after what was asked; anything else is
     // already delivered and is not delivered twice.
-    if (e.revision <= revision_) continue;
-    revision_ = e.revision;
+    if (e.revision <= asked_after) continue;
+    revision_ = std::max(revision_, e.revision);
     ++stats_.delivered;
     on_event_(e);
     if (!running_) return;  // the callback stopped the watch

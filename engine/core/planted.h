@@ -71,6 +71,11 @@ enum class PlantedBug {
   // has already applied (the read-invalidate-put race), so it serves a value
   // older than a change it was told of.
   kCacheServesStaleRead,
+  // A txn's recovery rolls a pending txn forward (commits it at its record)
+  // instead of aborting it, as if meeting one of its intents meant every
+  // participant had prepared: a coordinator that crashed mid-prepare leaves
+  // the txn applied in some groups and not in others.
+  kTxnRecoveryRollsForward,
 };
 
 PlantedBug planted_bug();

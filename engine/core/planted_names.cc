@@ -23,6 +23,7 @@ const char* planted_bug_name(PlantedBug bug) {
     case PlantedBug::kWatchResumeSkips: return "watch-resume-skips";
     case PlantedBug::kSessionTouchResurrects: return "session-touch-resurrects";
     case PlantedBug::kCacheServesStaleRead: return "cache-serves-stale-read";
+    case PlantedBug::kTxnRecoveryRollsForward: return "txn-recovery-rolls-forward";
   }
   return "?";
 }
@@ -35,7 +36,8 @@ const std::vector<PlantedBug>& all_planted_bugs() {
       PlantedBug::kCommitIndexUnbounded, PlantedBug::kAllAckAtQuorum,
       PlantedBug::kLeaderCountsItselfBeforeDurable, PlantedBug::kAverageOfShardAverages,
       PlantedBug::kSearchSkipsUnavailableShard, PlantedBug::kLockExpiresEarly, PlantedBug::kFenceIgnored,
-      PlantedBug::kWatchResumeSkips, PlantedBug::kSessionTouchResurrects, PlantedBug::kCacheServesStaleRead};
+      PlantedBug::kWatchResumeSkips, PlantedBug::kSessionTouchResurrects, PlantedBug::kCacheServesStaleRead,
+      PlantedBug::kTxnRecoveryRollsForward};
   return all;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/core/codec.h"
 #include "engine/shard/kv_session_codec.h"
+#include "engine/shard/kv_txn_codec.h"
 
 namespace shoal::kv {
 namespace {
@@ -24,9 +25,11 @@ namespace {
 //            | u8 7 (extend)  bytes resource  varint token  varint ttl_ms
 //            | u8 8 (force release) bytes resource
 //            | u8 9 (expire)  bytes resource  varint token  varint lease_index  varint leader_time_ms
+//            | u8 10..16 (sessions: kv_session_codec.cc)  | u8 17..20 (txns: kv_txn_codec.cc)
 //   query   := 'Q'  u8 1 (get)  bytes key  varint min_applied_index
 //            | 'Q'  u8 2 (lock status)  bytes resource  varint min_applied_index
 //            | 'Q'  u8 3 (active locks)  bytes after  varint min_applied_index
+//            | 'Q'  u8 8 (txn status)  bytes txn  varint min_applied_index
 //            | 'Q'  u8 4 (watch)  bytes key  bool prefix  varint after_revision
 //                               varint limit  varint wait_ms
 //   result  := 'R'  u8 code  bool has_value [bytes value]  varint index  bytes message
@@ -62,6 +65,7 @@ constexpr uint8_t kWatchTag = 4;
 constexpr uint8_t kSessionGetTag = 5;
 constexpr uint8_t kSessionsByUserTag = 6;
 constexpr uint8_t kSessionStatsTag = 7;
+constexpr uint8_t kTxnStatusTag = 8;
 
 absl::Status invalid(const std::string& what) { return absl::InvalidArgumentError(what); }
 
@@ -94,6 +98,7 @@ std::optional<std::string> read_optional(Reader& r) {
 
 void write_write(Writer& w, const Write& write) {
   if (is_session_write(write)) return session_codec::write(w, write);
+  if (is_txn_write(write)) return txn_codec::write(w, write);
   std::visit(
       [&w](const auto& op) {
         using T = std::decay_t<decltype(op)>;
@@ -145,6 +150,7 @@ void write_write(Writer& w, const Write& write) {
 absl::StatusOr<Write> read_write(Reader& r) {
   const uint8_t tag = r.u8();
   if (tag >= session_codec::kFirstTag && tag <= session_codec::kLastTag) return session_codec::read(tag, r);
+  if (tag >= txn_codec::kFirstTag && tag <= txn_codec::kLastTag) return txn_codec::read(tag, r);
   switch (tag) {
     case kPutTag: {
       Put p{r.bytes(), {}};
@@ -246,6 +252,7 @@ absl::Status check_lock_write(const Write& write) {
 
 absl::Status check_write(const Write& write) {
   if (is_session_write(write)) return session_codec::check(write);
+  if (is_txn_write(write)) return txn_codec::check(write);
   if (!is_data_write(write)) return check_lock_write(write);
   return std::visit(
       [](const auto& op) -> absl::Status {
@@ -285,6 +292,7 @@ std::string quoted(const std::string& s) {
 
 std::string describe_write(const Write& write) {
   if (is_session_write(write)) return session_codec::describe(write);
+  if (is_txn_write(write)) return txn_codec::describe(write);
   return std::visit(
       [](const auto& op) -> std::string {
         using T = std::decay_t<decltype(op)>;
@@ -322,6 +330,7 @@ absl::Status check_query_name(const Query& query) {
   if (const auto* get = std::get_if<SessionGet>(&query)) return session_codec::check_name("id", get->id);
   if (const auto* by = std::get_if<SessionsByUser>(&query)) return session_codec::check_name("user", by->user);
   if (std::holds_alternative<SessionStatsQuery>(query)) return absl::OkStatus();
+  if (const auto* status = std::get_if<TxnStatusQuery>(&query)) return txn_codec::check_txn_id(status->txn);
   if (const auto* watch = std::get_if<Watch>(&query)) {
     // An empty prefix watches every key; a single key must be a key.
     if (!watch->prefix || !watch->key.empty()) {
@@ -355,6 +364,9 @@ std::string_view code_name(Code code) {
     case Code::kFenced: return "fenced";
     case Code::kCompacted: return "compacted";
     case Code::kExists: return "exists";
+    case Code::kTxnIntent: return "txn_intent";
+    case Code::kTxnStale: return "txn_stale";
+    case Code::kTxnDecided: return "txn_decided";
   }
   return "unknown";
 }
@@ -468,6 +480,10 @@ std::string encode_query(const Query& query) {
     w.u8(kSessionsByUserTag);
     w.bytes(by->user);
     w.varint(by->min_applied_index);
+  } else if (const auto* txn = std::get_if<TxnStatusQuery>(&query)) {
+    w.u8(kTxnStatusTag);
+    w.bytes(txn->txn);
+    w.varint(txn->min_applied_index);
   } else if (const auto* stats = std::get_if<SessionStatsQuery>(&query)) {
     w.u8(kSessionStatsTag);
     w.bytes("");
@@ -527,6 +543,7 @@ absl::StatusOr<Query> decode_query(std::string_view bytes) {
       query = SessionStatsQuery{min_index};
       break;
     case kGetTag: query = Get{std::move(name), min_index}; break;
+    case kTxnStatusTag: query = TxnStatusQuery{std::move(name), min_index}; break;
     case kLockStatusTag: query = LockStatus{std::move(name), min_index}; break;
     case kActiveLocksTag: query = ActiveLocks{std::move(name), min_index}; break;
     default: return invalid(absl::StrCat("kv query has unknown kind ", kind));
@@ -578,7 +595,7 @@ absl::Status read_listings(Reader& r, Result& result) {
   if (lock_count > kMaxLocksListed) return invalid("kv result lists too many locks");
   for (uint64_t i = 0; i < lock_count && r.ok(); ++i) result.locks.push_back(read_lock_info(r));
   const uint64_t event_count = r.varint();
-  if (event_count > kMaxWatchEvents) return invalid("kv result lists too many watch events");
+  if (event_count > kMaxWatchEvents + kMaxTxnKeys) return invalid("kv result lists too many watch events");
   for (uint64_t i = 0; i < event_count && r.ok(); ++i) {
     WatchEvent e;
     e.revision = r.varint();

@@ -188,14 +188,76 @@ struct SessionExpire {
   bool operator==(const SessionExpire&) const = default;
 };
 
+// ---- Transactions -----------------------------------------------------------
+//
+// Cross-group transactions (kv_txn.cc has the rules; engine/txn the
+// coordinator). A transaction, named by an id its coordinator chose, places
+// an intent on every key it read or writes in each group it touches
+// (TxnPrepare): the key is then held for it — other prepares, plain writes
+// and reads of a key it will write answer kTxnIntent naming the txn — and
+// the group checked that every read value is still the one the txn saw. Its
+// record, PENDING from the prepare in the group of its first key, is decided
+// once by TxnDecide: COMMITTED (the commit point) or ABORTED; that group's
+// own intents are resolved in the same entry. Every other group's intents are
+// resolved by TxnResolve with the record's outcome — by the coordinator, or by
+// whoever meets them next. A txn of one group needs no record: TxnCommitLocal
+// checks and applies it in one entry.
+
+enum class TxnWriteKind : uint8_t { kPut = 1, kDelete = 2, kAppend = 3 };
+struct TxnWrite {
+  std::string key;
+  TxnWriteKind kind = TxnWriteKind::kPut;
+  std::string value;  // put: the value; append: the suffix; delete: empty
+  bool operator==(const TxnWrite&) const = default;
+};
+// A read the txn made, to be checked: the key's value still hashes to
+// value_hash (txn_value_hash), or the key is still absent (nullopt).
+struct TxnRead {
+  std::string key;
+  std::optional<uint64_t> value_hash;
+  bool operator==(const TxnRead&) const = default;
+};
+uint64_t txn_value_hash(std::string_view value);
+
+struct TxnPrepare {
+  std::string txn;
+  uint32_t record_group = 0;  // where the txn's record is
+  bool holds_record = false;  // this group is record_group: create the record PENDING
+  std::vector<TxnRead> reads;
+  std::vector<TxnWrite> writes;
+  bool operator==(const TxnPrepare&) const = default;
+};
+struct TxnDecide {
+  std::string txn;
+  bool commit = false;
+  bool operator==(const TxnDecide&) const = default;
+};
+struct TxnResolve {
+  std::string txn;
+  bool commit = false;
+  bool operator==(const TxnResolve&) const = default;
+};
+struct TxnCommitLocal {
+  std::vector<TxnRead> reads;
+  std::vector<TxnWrite> writes;
+  bool operator==(const TxnCommitLocal&) const = default;
+};
+
+// Txn ids are 1..kMaxTxnIdBytes bytes; a txn names at most kMaxTxnKeys keys
+// per group (reads and writes together).
+inline constexpr size_t kMaxTxnIdBytes = 128;
+inline constexpr size_t kMaxTxnKeys = 256;
+
 using Write = std::variant<Put, Delete, Cas, Append, LockAcquire, LockRelease, LockExtend, LockForceRelease,
                            LockExpire, SessionCreate, SessionTouch, SessionUpdate, SessionExtend, SessionDelete,
-                           SessionDeleteByUser, SessionExpire>;
+                           SessionDeleteByUser, SessionExpire, TxnPrepare, TxnDecide, TxnResolve,
+                           TxnCommitLocal>;
 
 // Whether a write is one of the data writes (put, delete, CAS, append), the
 // only kind a fence may guard; whether it is a session command.
 bool is_data_write(const Write& write);
 bool is_session_write(const Write& write);
+bool is_txn_write(const Write& write);
 
 // A data write guarded by a lock: it applies only if `token` holds
 // `resource`'s lock when the write reaches the log; otherwise kFenced and
@@ -274,6 +336,9 @@ struct ActiveLocks {
 // after_revision (it restored a snapshot past them, or dropped its oldest)
 // answers kCompacted with Result::index = the oldest revision it can still
 // answer after: the watcher must reload the keys and watch from there.
+// A revision may hold several changes (a txn's keys in this group, at most
+// kMaxTxnKeys); an answer never splits one, so it may list up to
+// limit + kMaxTxnKeys - 1 events.
 // A replica waits up to wait_ms for a first matching change (a long poll).
 struct Watch {
   std::string key;       // the key, or the prefix
@@ -306,7 +371,16 @@ struct SessionStatsQuery {
   bool operator==(const SessionStatsQuery&) const = default;
 };
 
-using Query = std::variant<Get, LockStatus, ActiveLocks, Watch, SessionGet, SessionsByUser, SessionStatsQuery>;
+// A txn record's status: kOk with value = txn_status_name (pending,
+// committed, aborted), or kNotFound when this group holds no record of it.
+struct TxnStatusQuery {
+  std::string txn;
+  uint64_t min_applied_index = 0;
+  bool operator==(const TxnStatusQuery&) const = default;
+};
+
+using Query = std::variant<Get, LockStatus, ActiveLocks, Watch, SessionGet, SessionsByUser, SessionStatsQuery,
+                           TxnStatusQuery>;
 // A read's session token (0 for a watch: it names its revision instead).
 uint64_t min_applied_index(const Query& query);
 
@@ -365,8 +439,25 @@ enum class Code : uint8_t {
   kFenced = 9,          // a fenced write whose token does not hold the lock; nothing changed
   kCompacted = 10,      // a watch from a revision this replica no longer holds; index = oldest it can
   kExists = 11,         // a session create of an id that is live
+  kTxnIntent = 12,      // the key is held by another txn's intent; value = encode_intent_ref of it
+  kTxnStale = 13,       // a txn's read no longer holds (the key changed); nothing changed
+  kTxnDecided = 14,     // the txn's record is decided the other way; value = its status name
 };
-inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kExists);
+inline constexpr uint8_t kMaxCode = static_cast<uint8_t>(Code::kTxnDecided);
+
+// What a kTxnIntent answer names: the txn holding the key and the group
+// holding its record, so the asker can resolve it.
+struct IntentRef {
+  std::string txn;
+  uint32_t record_group = 0;
+  bool operator==(const IntentRef&) const = default;
+};
+std::string encode_intent_ref(const IntentRef& ref);
+absl::StatusOr<IntentRef> decode_intent_ref(std::string_view bytes);
+
+enum class TxnStatus : uint8_t { kPending = 1, kCommitted = 2, kAborted = 3 };
+std::string_view txn_status_name(TxnStatus status);
+std::optional<TxnStatus> parse_txn_status(std::string_view name);
 
 std::string_view code_name(Code code);
 

@@ -2,7 +2,7 @@
 //
 // Layout (integers little-endian; "bytes" is a varint length then the bytes):
 //
-//   u32 magic "SHKV"  u8 version (2)  varint applied_index
+//   u32 magic "SHKV"  u8 version (4)  varint applied_index
 //   varint key_count      key_count x (bytes key  bytes value), keys ascending
 //   varint session_count  session_count x (u64 client_id  varint sequence
 //                                          bytes encode_result(result)),
@@ -15,6 +15,8 @@
 //                         ids ascending; then varint created, expired, deleted,
 //                         last_expiry_ms (version 3; earlier versions have
 //                         neither: no user sessions, zero counts)
+//   txn section           intents, records, resolved txns (txn_table.cc; version
+//                         4; earlier versions hold no txn state)
 //   u32 CRC32C of every byte before it
 //
 // Both maps are ordered, so the bytes are a function of the state alone. The
@@ -33,7 +35,8 @@ namespace shoal::kv {
 namespace {
 
 constexpr uint32_t kSnapshotMagic = 0x564b4853;  // "SHKV"
-constexpr uint8_t kSnapshotVersion = 3;
+constexpr uint8_t kSnapshotVersion = 4;
+constexpr uint8_t kSnapshotVersionWithoutTxns = 3;
 constexpr uint8_t kSnapshotVersionWithoutSessions = 2;
 constexpr uint8_t kSnapshotVersionWithoutLocks = 1;
 constexpr size_t kTrailerBytes = 4;
@@ -144,6 +147,7 @@ std::string encode_snapshot(const KvState& state) {
   for (const auto& [id, u] : state.user_sessions()) session_codec::write_info(w, u);
   const KvState::Counters& c = state.counters();
   for (uint64_t v : {c.created, c.expired, c.deleted, c.last_expiry_ms}) w.varint(v);
+  state.txns().encode(w);
   w.u32(crc32c(out));
   return out;
 }
@@ -161,8 +165,8 @@ absl::StatusOr<KvState> decode_snapshot(std::string_view bytes, const KvOptions&
   state.set_applied_index(r.varint());
   if (!r.ok()) return loss("the header is cut short");
   if (magic != kSnapshotMagic) return loss("bad magic number");
-  if (version != kSnapshotVersion && version != kSnapshotVersionWithoutSessions &&
-      version != kSnapshotVersionWithoutLocks) {
+  if (version != kSnapshotVersion && version != kSnapshotVersionWithoutTxns &&
+      version != kSnapshotVersionWithoutSessions && version != kSnapshotVersionWithoutLocks) {
     return loss(absl::StrCat("unknown version ", version));
   }
   if (auto st = read_data(r, state); !st.ok()) return st;
@@ -170,8 +174,11 @@ absl::StatusOr<KvState> decode_snapshot(std::string_view bytes, const KvOptions&
   if (version >= kSnapshotVersionWithoutSessions) {
     if (auto st = read_locks(r, state); !st.ok()) return st;
   }
-  if (version >= kSnapshotVersion) {
+  if (version >= kSnapshotVersionWithoutTxns) {
     if (auto st = read_user_sessions(r, state); !st.ok()) return st;
+  }
+  if (version >= kSnapshotVersion) {
+    if (auto st = TxnTable::decode(r, state.applied_index(), &state.txns()); !st.ok()) return st;
   }
   if (!r.finished_ok()) return loss("trailing bytes after the last section");
   if (auto st = state.check_invariants(options); !st.ok()) {

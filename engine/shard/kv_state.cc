@@ -241,6 +241,7 @@ uint64_t KvState::fingerprint() const {
   for (uint64_t c : {counters_.created, counters_.expired, counters_.deleted, counters_.last_expiry_ms}) {
     h = hash_combine(h, c);
   }
+  h = hash_combine(h, txns_.hash());
   return h;
 }
 
@@ -289,6 +290,7 @@ absl::Status KvState::check_invariants(const KvOptions& options) const {
     return broken("the session byte count does not match the sessions");
   if (auto st = check_locks(); !st.ok()) return st;
   if (auto st = check_user_sessions(); !st.ok()) return st;
+  if (auto st = txns_.check(applied_index_); !st.ok()) return st;
   if (sessions_.size() > options.max_sessions) {
     return broken(
         absl::StrCat(sessions_.size(), " sessions exceed the limit of ", options.max_sessions));

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/shard/kv_command.h"
+#include "engine/shard/txn_table.h"
 
 namespace shoal::kv {
 
@@ -130,8 +131,12 @@ class KvState {
   const Counters& counters() const { return counters_; }
   void set_counters(const Counters& c) { counters_ = c; }
 
+  // Transactions: intents, records, resolutions (txn_table.h; kv_txn.cc).
+  const TxnTable& txns() const { return txns_; }
+  TxnTable& txns() { return txns_; }
+
   // A stable hash of the whole state (applied index, data, sessions, locks,
-  // user sessions and counters).
+  // user sessions, counters and txns).
   uint64_t fingerprint() const;
 
   // Recomputes every derived quantity from scratch and checks it and the
@@ -163,6 +168,7 @@ class KvState {
   absl::btree_map<std::string, uint64_t> users_;                   // user -> live sessions
   uint64_t user_session_hash_ = 0;
   Counters counters_;
+  TxnTable txns_;
 };
 
 // The snapshot bytes of a state (kv_snapshot.cc has the layout). Equal states

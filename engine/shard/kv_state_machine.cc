@@ -52,6 +52,7 @@ Result KvStateMachine::apply_guarded(uint64_t index, const Command& command) {
     if (auto refused = refuse_by_fence(index, *command.fence)) return *std::move(refused);
   }
   if (is_session_write(command.write)) return apply_session(index, command.write);
+  if (is_txn_write(command.write)) return apply_txn(index, command.write);
   if (!is_data_write(command.write)) return apply_lock(index, command.write);
   return apply_write(index, command.write);
 }
@@ -83,6 +84,13 @@ Result KvStateMachine::apply_in_session(uint64_t index, const Command& command) 
 }
 
 Result KvStateMachine::apply_write(uint64_t index, const Write& write) {
+  const std::string* key = nullptr;
+  if (const auto* put = std::get_if<Put>(&write)) key = &put->key;
+  if (const auto* del = std::get_if<Delete>(&write)) key = &del->key;
+  if (const auto* cas = std::get_if<Cas>(&write)) key = &cas->key;
+  if (const auto* append = std::get_if<Append>(&write)) key = &append->key;
+  SHOAL_ASSERT(key != nullptr);  // apply_guarded sends only data writes here
+  if (auto held = refuse_by_intent(index, *key, std::string())) return *std::move(held);
   return std::visit(
       [this, index](const auto& op) -> Result {
         using T = std::decay_t<decltype(op)>;
@@ -167,8 +175,12 @@ Result KvStateMachine::read(const Query& query) const {
       std::holds_alternative<SessionStatsQuery>(query)) {
     return read_user_sessions(query);
   }
+  if (const auto* status = std::get_if<TxnStatusQuery>(&query)) return read_txn_status(*status);
   if (!std::holds_alternative<Get>(query)) return read_locks(query);
   const Get& get = std::get<Get>(query);
+  if (const Intent* held = state_.txns().intent(get.key); held != nullptr && held->write) {
+    return intent_refusal(applied, get.key, *held);
+  }
   const std::string* value = state_.find(get.key);
   if (value == nullptr) return make_result(Code::kNotFound, applied);
   Result found = make_result(Code::kOk, applied);

@@ -52,6 +52,10 @@
 // stats reads; like locks, a lease ends only by the leader's expiry command,
 // in log order.
 //
+// Transactions (kv_txn.cc): intents, records and their resolution; a data
+// write to a key an intent holds is refused kTxnIntent, and so is a read of a
+// key a txn may write.
+//
 // Watches. Every change applied is kept in a bounded WatchHistory (a cache
 // of the log, outside the replicated state), which answers Watch queries;
 // restoring a snapshot starts the history afresh at the snapshot's index.
@@ -84,6 +88,8 @@ namespace shoal::kv {
 // A result with its message cut to kMaxMessageBytes, so it always encodes
 // (shared by the machine's source files).
 Result make_result(Code code, uint64_t index, std::string message = {});
+// kTxnIntent: `key` is held by `intent`'s txn (value names it: IntentRef).
+Result intent_refusal(uint64_t index, const std::string& key, const Intent& intent);
 
 class KvStateMachine final : public StateMachine {
  public:
@@ -143,6 +149,17 @@ class KvStateMachine final : public StateMachine {
   template <typename T>
   Result change_session(uint64_t index, const SessionInfo& live, const T& op);
   Result read_user_sessions(const Query& query) const;
+  // kv_txn.cc: the transaction commands and the intents' hold on keys.
+  Result apply_txn(uint64_t index, const Write& write);
+  Result prepare_txn(uint64_t index, const TxnPrepare& prepare);
+  Result decide_txn(uint64_t index, const TxnDecide& decide);
+  void resolve_intents(uint64_t index, const std::string& txn, bool commit);
+  void apply_txn_write(uint64_t index, const TxnWrite& write);
+  // kTxnIntent when another txn than `txn` (empty: any) holds the key.
+  std::optional<Result> refuse_by_intent(uint64_t index, const std::string& key, const std::string& txn) const;
+  std::optional<Result> check_txn_keys(uint64_t index, const std::string& txn, const std::vector<TxnRead>& reads,
+                                       const std::vector<TxnWrite>& writes) const;
+  Result read_txn_status(const TxnStatusQuery& query) const;
   Result apply_cas(uint64_t index, const Cas& cas);
   Result apply_append(uint64_t index, const Append& append);
 

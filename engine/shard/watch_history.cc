@@ -21,7 +21,7 @@ bool matches(const Watch& w, const std::string& key) {
 
 void WatchHistory::record(WatchEvent e) {
   SHOAL_ASSERT(e.revision > compacted_through_);
-  SHOAL_ASSERT(events_.empty() || e.revision > events_.back().revision);
+  SHOAL_ASSERT(events_.empty() || e.revision >= events_.back().revision);
   bytes_ += event_bytes(e);
   events_.push_back(std::move(e));
   while (events_.size() > kWatchHistoryEventsMax || bytes_ > kWatchHistoryBytesMax) drop_oldest();
@@ -29,9 +29,13 @@ void WatchHistory::record(WatchEvent e) {
 
 void WatchHistory::drop_oldest() {
   SHOAL_ASSERT(!events_.empty());
+  // A revision goes whole: a watch from just before it could not be answered
+  // with only part of it.
   compacted_through_ = events_.front().revision;
-  bytes_ -= event_bytes(events_.front());
-  events_.pop_front();
+  while (!events_.empty() && events_.front().revision == compacted_through_) {
+    bytes_ -= event_bytes(events_.front());
+    events_.pop_front();
+  }
 }
 
 void WatchHistory::reset(uint64_t revision) {
@@ -52,10 +56,12 @@ Result WatchHistory::answer(const Watch& watch, uint64_t applied) const {
   size_t bytes = 0;
   for (; it != events_.end(); ++it) {
     if (!matches(watch, it->key)) continue;
-    if (r.events.size() >= watch.limit || bytes + event_bytes(*it) > kMaxWatchAnswerBytes) {
-      // Cut short: complete only through the last change it lists (one
-      // change always fits: it is far below kMaxWatchAnswerBytes).
-      SHOAL_ASSERT(!r.events.empty());
+    const bool same_revision = !r.events.empty() && r.events.back().revision == it->revision;
+    if (!same_revision && !r.events.empty() &&
+        (r.events.size() >= watch.limit || bytes + event_bytes(*it) > kMaxWatchAnswerBytes)) {
+      // Cut short: complete only through the last revision it lists. A
+      // revision is never split, so the first one is listed whole even past
+      // the limit (a txn's changes in one group are bounded: kMaxTxnKeys).
       r.index = r.events.back().revision;
       return r;
     }

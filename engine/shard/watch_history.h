@@ -9,7 +9,9 @@
 // never has a gap; a watch from before that span is answered kCompacted.
 // The span starts where the replica's state started (0, or the index of a
 // snapshot it restored) and its oldest changes are dropped beyond
-// kWatchHistoryEventsMax events or kWatchHistoryBytesMax bytes.
+// kWatchHistoryEventsMax events or kWatchHistoryBytesMax bytes, a whole
+// revision at a time. One revision may hold several changes (a transaction's
+// keys); an answer always lists a revision's matching changes together.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +27,7 @@ inline constexpr size_t kWatchHistoryBytesMax = 8 << 20;
 
 class WatchHistory {
  public:
-  // REQUIRES: e.revision above every recorded revision and compacted_through().
+  // REQUIRES: e.revision at least every recorded revision, and above compacted_through().
   void record(WatchEvent e);
   // Forgets everything: changes up to `revision` can no longer be answered.
   void reset(uint64_t revision);
@@ -39,7 +41,7 @@ class WatchHistory {
  private:
   void drop_oldest();
 
-  std::deque<WatchEvent> events_;  // ascending revisions
+  std::deque<WatchEvent> events_;  // non-descending revisions
   size_t bytes_ = 0;
   uint64_t compacted_through_ = 0;
 };

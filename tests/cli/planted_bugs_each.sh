@@ -21,6 +21,7 @@
 #   watch-resume-skips              cache-invalidation a watch reconnecting after a failed poll
 #   session-touch-resurrects        session-replication a touch of an ended session
 #   cache-serves-stale-read         cache-invalidation a subscriber's refresh read from a lagging replica
+#   txn-recovery-rolls-forward      txn-atomicity     a coordinator crashed mid-prepare, its txn rolled forward
 set -u
 shoal=$1
 planted=$(dirname "$shoal")/shoal-planted
@@ -55,6 +56,7 @@ fence-ignored lock-contention
 watch-resume-skips cache-invalidation
 session-touch-resurrects session-replication
 cache-serves-stale-read cache-invalidation
+txn-recovery-rolls-forward txn-atomicity
 LIST
 err=$(SHOAL_PLANTED_BUG=no-such-bug "$planted" sim run --scenario chaos-kv 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q 'names no planted bug' <<<"$err" || fail "an unknown planted bug name: exit $rc: $err"

@@ -27,7 +27,8 @@ using lock_test::LockMachine;
 using lock_test::plain;
 
 constexpr uint8_t kVersionWithLocks = 2;
-constexpr uint8_t kVersionWithSessions = 3;  // what encode_snapshot writes
+constexpr uint8_t kVersionWithSessions = 3;
+constexpr uint8_t kVersionWithTxns = 4;  // what encode_snapshot writes
 constexpr uint8_t kVersionWithoutLocks = 1;
 
 // Snapshot bytes written field by field (the layout in kv_snapshot.cc) and
@@ -68,6 +69,11 @@ class SnapshotBytes {
     for (int i = 0; i < 5; ++i) w_.varint(0);
     return *this;
   }
+  // Version 4's txn section, empty: no intents, records or resolutions.
+  SnapshotBytes& no_txns() {
+    for (int i = 0; i < 3; ++i) w_.varint(0);
+    return *this;
+  }
   Writer& raw() { return w_; }
   std::string seal() {
     std::string out = w_.take();
@@ -101,11 +107,12 @@ TEST(KvLockSnapshotTest, HandBuiltBytesMatchTheEncoder) {
   state.put("k", "v");
   state.set_lock(lock_info("a", "x", 3, 100, 5));
   state.set_lock(lock_info("b", "y", 7, 200, 9));
-  const std::string by_hand = SnapshotBytes(kVersionWithSessions, 9)
+  const std::string by_hand = SnapshotBytes(kVersionWithTxns, 9)
                                   .data({{"k", "v"}})
                                   .no_sessions()
                                   .locks({lock_info("a", "x", 3, 100, 5), lock_info("b", "y", 7, 200, 9)})
                                   .no_user_sessions()
+                                  .no_txns()
                                   .seal();
   EXPECT_EQ(encode_snapshot(state), by_hand);
   absl::StatusOr<KvState> back = decode_snapshot(by_hand, KvOptions{});
@@ -226,15 +233,22 @@ TEST(KvLockSnapshotTest, VersionOneBytesWithoutLocksStillRestore) {
   EXPECT_EQ(m.key_count(), 2u);
   EXPECT_TRUE(m.state().locks().empty());
   EXPECT_TRUE(m.check_invariants().ok());
-  // It is written back as version 2, with an empty lock section, and that
-  // state is the one a version-2 snapshot of the same contents gives.
+  // It is written back as the current version, with empty later sections,
+  // and that state is the one a version-3 snapshot of the same contents gives.
+  const std::string v4 = SnapshotBytes(kVersionWithTxns, 7)
+                             .data({{"a", "1"}, {"b", ""}})
+                             .no_sessions()
+                             .locks({})
+                             .no_user_sessions()
+                             .no_txns()
+                             .seal();
+  EXPECT_EQ(m.snapshot(), v4);
   const std::string v2 = SnapshotBytes(kVersionWithSessions, 7)
                              .data({{"a", "1"}, {"b", ""}})
                              .no_sessions()
                              .locks({})
                              .no_user_sessions()
                              .seal();
-  EXPECT_EQ(m.snapshot(), v2);
   KvStateMachine from_v2;
   ASSERT_TRUE(from_v2.restore(v2).ok());
   EXPECT_EQ(from_v2.fingerprint(), m.fingerprint());
