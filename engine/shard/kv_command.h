@@ -227,9 +227,14 @@ struct TxnPrepare {
   std::vector<TxnWrite> writes;
   bool operator==(const TxnPrepare&) const = default;
 };
+// `forget` names earlier txns whose record this group holds and whose every
+// intent their coordinator saw resolved: their decided records are dropped
+// (a coordinator's garbage collection, riding on its next decision here). A
+// record still pending is kept.
 struct TxnDecide {
   std::string txn;
   bool commit = false;
+  std::vector<std::string> forget;
   bool operator==(const TxnDecide&) const = default;
 };
 struct TxnResolve {
@@ -247,6 +252,8 @@ struct TxnCommitLocal {
 // per group (reads and writes together).
 inline constexpr size_t kMaxTxnIdBytes = 128;
 inline constexpr size_t kMaxTxnKeys = 256;
+// A decision forgets at most this many records.
+inline constexpr size_t kMaxTxnForget = 64;
 
 using Write = std::variant<Put, Delete, Cas, Append, LockAcquire, LockRelease, LockExtend, LockForceRelease,
                            LockExpire, SessionCreate, SessionTouch, SessionUpdate, SessionExtend, SessionDelete,

@@ -125,6 +125,13 @@ Result KvStateMachine::prepare_txn(uint64_t index, const TxnPrepare& p) {
 
 Result KvStateMachine::decide_txn(uint64_t index, const TxnDecide& d) {
   TxnTable& table = state_.txns();
+  // Garbage collection first, whatever this decision finds: the forgotten
+  // txns were resolved everywhere. A late duplicate intent of one of them is
+  // then resolved as unrecorded — aborted — which is right: its effects
+  // were applied (or dropped) by the real resolve.
+  for (const std::string& t : d.forget) {
+    if (t != d.txn) table.forget_record(t);
+  }
   const TxnStatus want = d.commit ? TxnStatus::kCommitted : TxnStatus::kAborted;
   const TxnRecord* record = table.record(d.txn);
   if (record == nullptr) {

@@ -10,7 +10,7 @@ namespace shoal::kv {
 
 // Layouts (after the write's tag byte):
 //   17 prepare       bytes txn  varint record_group  bool holds_record  reads  writes
-//   18 decide        bytes txn  bool commit
+//   18 decide        bytes txn  bool commit  varint n  n x bytes forgotten txn
 //   19 resolve       bytes txn  bool commit
 //   20 commit local  reads  writes
 //   reads  := varint n  n x (bytes key  bool has_hash  [u64 hash])
@@ -148,6 +148,8 @@ void write(Writer& w, const Write& write) {
     w.u8(kDecide);
     w.bytes(d->txn);
     w.boolean(d->commit);
+    w.varint(d->forget.size());
+    for (const std::string& t : d->forget) w.bytes(t);
   } else if (const auto* res = std::get_if<TxnResolve>(&write)) {
     w.u8(kResolve);
     w.bytes(res->txn);
@@ -173,8 +175,10 @@ Write read(uint8_t tag, Reader& r) {
       return p;
     }
     case kDecide: {
-      TxnDecide d{r.bytes(), false};
+      TxnDecide d{r.bytes(), false, {}};
       d.commit = r.boolean();
+      const uint64_t n = r.varint();
+      for (uint64_t i = 0; i < n && i <= kMaxTxnForget && r.ok(); ++i) d.forget.push_back(r.bytes());
       return d;
     }
     case kResolve: {
@@ -196,7 +200,13 @@ absl::Status check(const Write& write) {
     if (auto st = check_txn_id(p->txn); !st.ok()) return st;
     return check_key_sets(p->reads, p->writes);
   }
-  if (const auto* d = std::get_if<TxnDecide>(&write)) return check_txn_id(d->txn);
+  if (const auto* d = std::get_if<TxnDecide>(&write)) {
+    if (d->forget.size() > kMaxTxnForget) return invalid("a txn decision forgets too many records");
+    for (const std::string& t : d->forget) {
+      if (auto st = check_txn_id(t); !st.ok()) return st;
+    }
+    return check_txn_id(d->txn);
+  }
   if (const auto* res = std::get_if<TxnResolve>(&write)) return check_txn_id(res->txn);
   const auto& c = std::get<TxnCommitLocal>(write);
   return check_key_sets(c.reads, c.writes);
@@ -208,7 +218,8 @@ std::string describe(const Write& write) {
                         p->holds_record ? " (here)" : "", ", ", describe_keys(p->reads, p->writes), ")");
   }
   if (const auto* d = std::get_if<TxnDecide>(&write)) {
-    return absl::StrCat("txn_decide(", d->txn, ", ", d->commit ? "commit" : "abort", ")");
+    return absl::StrCat("txn_decide(", d->txn, ", ", d->commit ? "commit" : "abort",
+                        d->forget.empty() ? "" : absl::StrCat(", forget ", d->forget.size()), ")");
   }
   if (const auto* res = std::get_if<TxnResolve>(&write)) {
     return absl::StrCat("txn_resolve(", res->txn, ", ", res->commit ? "commit" : "abort", ")");

@@ -89,6 +89,14 @@ void TxnTable::set_record(const std::string& txn, TxnRecord record) {
   hash_ += record_hash(txn, it->second);
 }
 
+bool TxnTable::forget_record(const std::string& txn) {
+  auto it = records_.find(txn);
+  if (it == records_.end() || it->second.status == TxnStatus::kPending) return false;
+  hash_ -= record_hash(txn, it->second);
+  records_.erase(it);
+  return true;
+}
+
 std::optional<bool> TxnTable::resolved(const std::string& txn) const {
   auto it = resolved_.find(txn);
   if (it == resolved_.end()) return std::nullopt;

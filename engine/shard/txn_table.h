@@ -5,7 +5,9 @@
 //   intents   key -> (txn, record group, the write if the txn writes the key;
 //             none for a key it only read). A key holds at most one intent.
 //   records   txn -> (status, the log index that last set it). At most
-//             kMaxTxnRecords; a record, once decided, never changes again.
+//             kMaxTxnRecords; a record, once decided, never changes again,
+//             and is dropped when its coordinator saw all of its intents
+//             resolved (TxnDecide::forget).
 //   resolved  txn -> (committed?, index): the txns whose intents this group
 //             resolved, so a prepare that arrives after its txn was resolved
 //             (a late duplicate) places nothing. Bounded: beyond
@@ -62,6 +64,9 @@ class TxnTable {
   // an existing one that is pending.
   void set_record(const std::string& txn, TxnRecord record);
   size_t record_count() const { return records_.size(); }
+  // Drops a decided record. PROMISES: false (changing nothing) when there is
+  // none or it is pending.
+  bool forget_record(const std::string& txn);
 
   // Whether this group resolved `txn`'s intents, and how (true: committed).
   std::optional<bool> resolved(const std::string& txn) const;

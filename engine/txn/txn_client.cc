@@ -94,6 +94,8 @@ struct TxnClient::Txn {
   std::vector<uint32_t> order;     // the groups to prepare, the record's first
   size_t maybe_prepared = 0;       // order[0..maybe_prepared) may hold intents
   bool commit_asked = false;
+  bool decided = false;            // the record is decided (by this coordinator's command)
+  bool all_resolved = true;        // every resolve sent was applied
 };
 
 TxnClient::TxnClient(Env& env, TxnClientOptions options)
@@ -305,7 +307,11 @@ void TxnClient::abort(TxnError error, std::string message, std::optional<Blocker
                     [this, error, message] { finish(TxnOutcome::kAborted, error, message); });
   };
   if (txn_->maybe_prepared == 0) return finish_aborted();
-  write(txn_->record_group, kv::TxnDecide{txn_->id, false}, [this, finish_aborted](const KvOpResult& r) {
+  const uint32_t home = txn_->record_group;
+  std::vector<std::string> forget = take_forget(home);
+  write(home, kv::TxnDecide{txn_->id, false, forget}, [this, finish_aborted, home, forget](const KvOpResult& r) {
+    if (r.outcome != OpOutcome::kOk) restore_forget(home, forget);
+    txn_->decided = r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk;
     if (r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kTxnDecided &&
         r.result.value == kv::txn_status_name(kv::TxnStatus::kCommitted)) {
       // Only a recovery that rolls a pending txn forward (a bug) gets here.
@@ -317,7 +323,11 @@ void TxnClient::abort(TxnError error, std::string message, std::optional<Blocker
 
 void TxnClient::decide_commit() {
   txn_->commit_asked = true;
-  write(txn_->record_group, kv::TxnDecide{txn_->id, true}, [this](const KvOpResult& r) {
+  const uint32_t home = txn_->record_group;
+  std::vector<std::string> forget = take_forget(home);
+  write(home, kv::TxnDecide{txn_->id, true, forget}, [this, home, forget](const KvOpResult& r) {
+    if (r.outcome != OpOutcome::kOk) restore_forget(home, forget);
+    txn_->decided = r.outcome == OpOutcome::kOk && r.result.code == kv::Code::kOk;
     if (r.outcome != OpOutcome::kOk) {
       // The decision may have been applied; recovery resolves either way.
       return finish(TxnOutcome::kUnknown, TxnError::kUnavailable, "the commit was sent and not answered: " + r.error);
@@ -339,8 +349,26 @@ void TxnClient::decide_commit() {
 // that does not take is left for whoever meets it.
 void TxnClient::resolve_others(bool commit, size_t at, Then then) {
   if (at >= txn_->maybe_prepared) return then();
-  write(txn_->order[at], kv::TxnResolve{txn_->id, commit},
-        [this, commit, at, then](const KvOpResult&) { resolve_others(commit, at + 1, then); });
+  write(txn_->order[at], kv::TxnResolve{txn_->id, commit}, [this, commit, at, then](const KvOpResult& r) {
+    if (r.outcome != OpOutcome::kOk || r.result.code != kv::Code::kOk) txn_->all_resolved = false;
+    resolve_others(commit, at + 1, then);
+  });
+}
+
+std::vector<std::string> TxnClient::take_forget(uint32_t group) {
+  auto it = forget_.find(group);
+  if (it == forget_.end()) return {};
+  std::vector<std::string> out = std::move(it->second);
+  forget_.erase(it);
+  return out;
+}
+
+void TxnClient::restore_forget(uint32_t group, std::vector<std::string> txns) {
+  std::vector<std::string>& list = forget_[group];
+  list.insert(list.end(), txns.begin(), txns.end());
+  // Bounded: beyond it the oldest records are left behind (kept for ever,
+  // which is safe, only wasteful).
+  if (list.size() > kv::kMaxTxnForget) list.erase(list.begin(), list.end() - kv::kMaxTxnForget);
 }
 
 void TxnClient::finish(TxnOutcome outcome, TxnError error, std::string message) {
@@ -352,6 +380,7 @@ void TxnClient::finish(TxnOutcome outcome, TxnError error, std::string message) 
   r.txn = txn_->id;
   r.groups = txn_->order.size();
   if (outcome == TxnOutcome::kCommitted) r.reads = std::move(txn_->answers);
+  if (txn_->decided && txn_->all_resolved) restore_forget(txn_->record_group, {txn_->id});
   (outcome == TxnOutcome::kCommitted ? stats_.committed
    : outcome == TxnOutcome::kAborted ? stats_.aborted
                                      : stats_.unknown)++;

@@ -38,6 +38,10 @@
 // commit, or the record refused); kUnknown (the commit was asked and no
 // answer came: it may have committed). `done` runs later, on the event loop,
 // exactly once — unless crash() is called first.
+//
+// Records are garbage-collected: once the coordinator saw every intent of a
+// txn resolved, the next decision it sends to that record's group names the
+// txn in TxnDecide::forget. (A crashed coordinator's records stay.)
 #pragma once
 
 #include <cstdint>
@@ -174,6 +178,13 @@ class TxnClient {
   TimerSlot timer_;
   // When this client first met each pending txn it is waiting on.
   std::map<std::string, TimePoint> first_met_;
+  // Per record group: this client's finished txns whose every intent it saw
+  // resolved, whose records the next decision sent there forgets.
+  std::map<uint32_t, std::vector<std::string>> forget_;
+  // The forget list for a decision to `group` (taken out of forget_).
+  std::vector<std::string> take_forget(uint32_t group);
+  // Puts a list back when its decision may not have been applied.
+  void restore_forget(uint32_t group, std::vector<std::string> txns);
   Stats stats_;
 };
 

@@ -133,6 +133,22 @@ TEST(KvTxn, ALateDuplicatePrepareAfterTheResolvePlacesNothing) {
   EXPECT_EQ(g.value("k"), "a");  // applied once
 }
 
+TEST(KvTxn, ADecisionForgetsTheDecidedRecordsItNamesAndKeepsPendingOnes) {
+  Group g;
+  ASSERT_EQ(g.apply(TxnPrepare{"t1", 0, true, {}, {put("a", "1")}}).code, Code::kOk);
+  ASSERT_EQ(g.apply(TxnDecide{"t1", true, {}}).code, Code::kOk);
+  ASSERT_EQ(g.apply(TxnPrepare{"t2", 0, true, {}, {put("b", "1")}}).code, Code::kOk);
+  ASSERT_EQ(g.apply(TxnPrepare{"t3", 0, true, {}, {put("c", "1")}}).code, Code::kOk);
+  EXPECT_EQ(g.apply(TxnDecide{"t3", false, {"t1", "t2", "t3", "nobody"}}).code, Code::kOk);
+  EXPECT_EQ(g.machine().state().txns().record("t1"), nullptr);  // decided: forgotten
+  ASSERT_NE(g.machine().state().txns().record("t2"), nullptr);  // pending: kept
+  ASSERT_NE(g.machine().state().txns().record("t3"), nullptr);  // the decision's own txn: kept
+  EXPECT_EQ(g.read(TxnStatusQuery{"t1"}).code, Code::kNotFound);
+  // A late intent of a forgotten txn is unrecorded: aborting it is right.
+  EXPECT_EQ(g.apply(TxnDecide{"t1", false, {}}).value, "aborted");
+  EXPECT_FALSE(check_command(Command{std::nullopt, TxnDecide{"t", true, std::vector<std::string>(kMaxTxnForget + 1, "x")}}).ok());
+}
+
 TEST(KvTxn, ACommittedWriteIsAWatchEvent) {
   Group g;
   ASSERT_EQ(g.apply(TxnPrepare{"t1", 0, true, {}, {put("k", "v")}}).code, Code::kOk);
