@@ -195,19 +195,23 @@ bool Replica::park_watch(const ClientRequest& request, Responder& responder) {
   if (!query.ok() || !std::holds_alternative<kv::Watch>(*query)) return false;
   // A watch is served by any replica: what it applied is a prefix of the
   // committed log, and its history has no holes (watch_history.h).
-  RaftResult now = raft_->read_local(request.payload);
-  auto result = kv::decode_result(now.value);
-  const uint32_t wait_ms = std::get<kv::Watch>(*query).wait_ms;
-  const Duration wait = std::min<Duration>(milliseconds(wait_ms), responder.deadline() - env_.clock().now());
-  const bool nothing_yet = now.ok() && result.ok() && result->code == kv::Code::kOk && result->events.empty();
-  if (!nothing_yet || wait <= Duration(0) || parked_.size() >= kParkedWatchesMax) {
-    answer(responder, now);
+  const kv::Watch& watch = std::get<kv::Watch>(*query);
+  ParkedWatch w{request.payload, watch, watch.after_revision, responder, nullptr};
+  const Duration wait = std::min<Duration>(milliseconds(watch.wait_ms), responder.deadline() - env_.clock().now());
+  // A watch over its limits gets its kError at once, like any read; one
+  // with something to report gets it at once, read as any read is.
+  const bool parkable = kv::check_query(*query).ok() && wait > Duration(0) && parked_.size() < kParkedWatchesMax;
+  if (!parkable || watch_ready(w)) {
+    answer(responder, raft_->read_local(request.payload));
     return true;
   }
+  // The read would be an empty kOk, complete through max(applied,
+  // after_revision): the watch has looked through there and found nothing.
+  w.quiet_through = std::max(kv_state().applied_index(), watch.after_revision);
   const uint64_t id = ++next_parked_;
-  auto timeout = std::make_unique<TimerSlot>(env_.clock());
-  timeout->arm(wait, [this, id] { answer_watch(id); });
-  parked_.emplace(id, ParkedWatch{request.payload, responder, std::move(timeout)});
+  w.timeout = std::make_unique<TimerSlot>(env_.clock());
+  w.timeout->arm(wait, [this, id] { answer_watch(id); });
+  parked_.emplace(id, std::move(w));
   return true;
 }
 
@@ -219,11 +223,26 @@ void Replica::answer_watch(uint64_t id) {
   answer(w.responder, raft_->read_local(w.query));
 }
 
+bool Replica::watch_ready(const ParkedWatch& w) const {
+  // A fresh read (KvStateMachine::read) of a watch within its limits
+  // (check_query) is an empty kOk unless the replica failed or the history
+  // has something to report.
+  if (!raft_->health().ok()) return true;
+  return kv_state().watch_history().would_report(w.watch, w.quiet_through);
+}
+
 void Replica::wake_watches() {
+  // Each parked watch is judged from the history itself, without encoding a
+  // query or decoding an answer; only a ready one is read afresh, so its
+  // answer is exactly what the same watch would get if it came in now.
+  const uint64_t applied = kv_state().applied_index();
   std::vector<uint64_t> ready;
-  for (const auto& [id, w] : parked_) {
-    auto result = kv::decode_result(raft_->read_local(w.query).value);
-    if (!result.ok() || result->code != kv::Code::kOk || !result->events.empty()) ready.push_back(id);
+  for (auto& [id, w] : parked_) {
+    if (watch_ready(w)) {
+      ready.push_back(id);
+    } else {
+      w.quiet_through = std::max(w.quiet_through, applied);
+    }
   }
   for (uint64_t id : ready) answer_watch(id);
 }

@@ -89,6 +89,10 @@ class Replica {
   bool park_watch(const ClientRequest& request, Responder& responder);
   void wake_watches();
   void answer_watch(uint64_t id);
+  struct ParkedWatch;
+  // Whether a fresh read of the parked watch would now report something
+  // (a change, kCompacted, or this replica's failure).
+  bool watch_ready(const ParkedWatch& w) const;
   class Tap;
 
   // A KV group's leader times lock leases and proposes their expiry
@@ -107,7 +111,11 @@ class Replica {
   kv::LeaseKeeper lease_keeper_;
   TimerSlot lease_timer_;
   struct ParkedWatch {
-    std::string query;
+    std::string query;  // as the client sent it: the answer is a fresh read of it
+    kv::Watch watch;    // the same, decoded
+    // Nothing the watch covers changed in (watch.after_revision,
+    // quiet_through]: a wake looks only at the changes after it.
+    uint64_t quiet_through = 0;
     Responder responder;
     std::unique_ptr<TimerSlot> timeout;
   };

@@ -71,4 +71,13 @@ Result WatchHistory::answer(const Watch& watch, uint64_t applied) const {
   return r;
 }
 
+bool WatchHistory::would_report(const Watch& watch, uint64_t quiet_through) const {
+  SHOAL_ASSERT(watch.after_revision <= quiet_through);
+  if (watch.after_revision < compacted_through_) return true;
+  for (auto it = events_.rbegin(); it != events_.rend() && it->revision > quiet_through; ++it) {
+    if (matches(watch, it->key)) return true;
+  }
+  return false;
+}
+
 }  // namespace shoal::kv

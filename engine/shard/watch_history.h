@@ -37,6 +37,16 @@ class WatchHistory {
   // The answer to `watch` from a replica that has applied through `applied`
   // (kv_command.h, Watch).
   Result answer(const Watch& watch, uint64_t applied) const;
+  // Whether answer(watch, applied) would report something — kCompacted, or
+  // at least one change — without building the answer. REQUIRES: no change
+  // `watch` covers lies in (watch.after_revision, quiet_through], and
+  // watch.after_revision <= quiet_through. A watch parked with nothing to
+  // report asks this on every apply with the revision it has looked through
+  // (its empty answer's index, then each applied index it found nothing
+  // at), so only the changes after that are looked at, newest first. It is
+  // exact because kCompacted is judged on watch.after_revision itself, and
+  // while that is not compacted every change after it is still held.
+  bool would_report(const Watch& watch, uint64_t quiet_through) const;
 
  private:
   void drop_oldest();
