@@ -91,8 +91,9 @@ struct TxnClient::Txn {
   std::map<std::string, Effect> effects;                   // buffered writes, by key
   std::vector<std::optional<std::string>> answers;         // per op
   uint32_t record_group = 0;
-  std::vector<uint32_t> order;     // the groups to prepare, the record's first
-  size_t maybe_prepared = 0;       // order[0..maybe_prepared) may hold intents
+  std::vector<uint32_t> order;     // the groups it touches, the record's first
+  std::vector<Prepare> prepares;   // per group of `order`: how its prepare went
+  size_t waiting = 0;              // commands in flight that a join waits for
   bool commit_asked = false;
   bool decided = false;            // the record is decided (by this coordinator's command)
   bool all_resolved = true;        // every resolve sent was applied
@@ -256,41 +257,65 @@ void TxnClient::commit() {
   for (const auto& [group, part] : by_group) {
     if (group != txn_->record_group) txn_->order.push_back(group);
   }
-  prepare(0);
+  prepare_all();
 }
 
-void TxnClient::prepare(size_t at) {
-  if (at == txn_->order.size()) return decide_commit();
-  const uint32_t group = txn_->order[at];
-  Part part = std::move(parts()[group]);
-  kv::TxnPrepare p{txn_->id, txn_->record_group, at == 0, std::move(part.reads), std::move(part.writes)};
-  txn_->maybe_prepared = at + 1;
-  write(group, std::move(p), [this, at, group](const KvOpResult& r) {
-    if (r.outcome == OpOutcome::kFail) {
-      txn_->maybe_prepared = at;  // certainly not placed
-      return abort(TxnError::kUnavailable, "preparing in group " + std::to_string(group) + ": " + r.error);
+// Prepares in every group at once. The record's group need not come first:
+// an intent met before its record exists is aborted at the record (which
+// creates it ABORTED), and the coordinator's own prepare there then fails.
+void TxnClient::prepare_all() {
+  std::map<uint32_t, Part> by_group = parts();
+  txn_->prepares.assign(txn_->order.size(), Prepare{});
+  txn_->waiting = txn_->order.size();
+  for (size_t at = 0; at < txn_->order.size(); ++at) {
+    const uint32_t group = txn_->order[at];
+    Part& part = by_group[group];
+    kv::TxnPrepare p{txn_->id, txn_->record_group, group == txn_->record_group, std::move(part.reads),
+                     std::move(part.writes)};
+    write(group, std::move(p), [this, at, group](const KvOpResult& r) {
+      txn_->prepares[at] = prepare_outcome(group, r);
+      if (--txn_->waiting == 0) prepared();
+    });
+  }
+}
+
+TxnClient::Prepare TxnClient::prepare_outcome(uint32_t group, const KvOpResult& r) {
+  const std::string where = "preparing in group " + std::to_string(group) + ": ";
+  if (r.outcome == OpOutcome::kFail) return {Prepare::kNotPlaced, TxnError::kUnavailable, where + r.error, {}};
+  if (r.outcome != OpOutcome::kOk) return {Prepare::kMaybe, TxnError::kUnavailable, where + r.error, {}};
+  switch (r.result.code) {
+    case kv::Code::kOk: return {Prepare::kPlaced, TxnError::kNone, "", {}};
+    case kv::Code::kTxnIntent: {
+      auto ref = kv::decode_intent_ref(r.result.value.value_or(""));
+      SHOAL_ASSERT(ref.ok());  // the group's own answer
+      ++stats_.intents_met;
+      return {Prepare::kNotPlaced, TxnError::kConflict, "a key is held by txn " + ref->txn, Blocker{*ref, group}};
     }
-    if (r.outcome != OpOutcome::kOk) {
-      return abort(TxnError::kUnavailable, "preparing in group " + std::to_string(group) + ": " + r.error);
-    }
-    switch (r.result.code) {
-      case kv::Code::kOk: return prepare(at + 1);
-      case kv::Code::kTxnIntent: {
-        txn_->maybe_prepared = at;
-        auto ref = kv::decode_intent_ref(r.result.value.value_or(""));
-        SHOAL_ASSERT(ref.ok());
-        ++stats_.intents_met;
-        // This txn gives way (no waiting while holding intents), and helps
-        // the holder along so a retry finds the key free.
-        return abort(TxnError::kConflict, "a key is held by txn " + ref->txn, Blocker{*ref, group});
-      }
-      case kv::Code::kTxnStale: txn_->maybe_prepared = at; return abort(TxnError::kStale, r.result.message);
-      case kv::Code::kTxnDecided:
-        txn_->maybe_prepared = at;
-        return abort(TxnError::kPushedAside, "the txn was aborted by another's recovery");
-      default: txn_->maybe_prepared = at; return abort(TxnError::kBadRequest, kv::describe(r.result));
-    }
-  });
+    case kv::Code::kTxnStale: return {Prepare::kNotPlaced, TxnError::kStale, r.result.message, {}};
+    case kv::Code::kTxnDecided:
+      return {Prepare::kNotPlaced, TxnError::kPushedAside, "the txn was aborted by another's recovery", {}};
+    default: return {Prepare::kNotPlaced, TxnError::kBadRequest, kv::describe(r.result), {}};
+  }
+}
+
+// Every prepare answered: commit if all placed their intents; otherwise give
+// the txn up for the most telling reason (a refusal over a silence).
+void TxnClient::prepared() {
+  const Prepare* failed = nullptr;
+  for (const Prepare& p : txn_->prepares) {
+    if (p.state == Prepare::kPlaced) continue;
+    if (failed == nullptr || (failed->error == TxnError::kUnavailable && p.error != TxnError::kUnavailable)) failed = &p;
+  }
+  if (failed == nullptr) return decide_commit();
+  const Prepare reason = *failed;
+  abort(reason.error, reason.message, reason.blocker);
+}
+
+bool TxnClient::any_placed() const {
+  for (const Prepare& p : txn_->prepares) {
+    if (p.state != Prepare::kNotPlaced) return true;
+  }
+  return false;
 }
 
 // Once this coordinator has decided not to commit, the txn can never commit:
@@ -306,7 +331,7 @@ void TxnClient::abort(TxnError error, std::string message, std::optional<Blocker
     resolve_blocker(blocker->ref, blocker->group,
                     [this, error, message] { finish(TxnOutcome::kAborted, error, message); });
   };
-  if (txn_->maybe_prepared == 0) return finish_aborted();
+  if (!any_placed()) return finish_aborted();
   const uint32_t home = txn_->record_group;
   std::vector<std::string> forget = take_forget(home);
   write(home, kv::TxnDecide{txn_->id, false, forget}, [this, finish_aborted, home, forget](const KvOpResult& r) {
@@ -317,7 +342,7 @@ void TxnClient::abort(TxnError error, std::string message, std::optional<Blocker
       // Only a recovery that rolls a pending txn forward (a bug) gets here.
       return finish(TxnOutcome::kUnknown, TxnError::kPushedAside, "the record says committed, but no commit was asked");
     }
-    resolve_others(false, 1, finish_aborted);
+    resolve_others(false, finish_aborted);
   });
 }
 
@@ -333,11 +358,11 @@ void TxnClient::decide_commit() {
       return finish(TxnOutcome::kUnknown, TxnError::kUnavailable, "the commit was sent and not answered: " + r.error);
     }
     if (r.result.code == kv::Code::kOk) {
-      return resolve_others(true, 1, [this] { finish(TxnOutcome::kCommitted, TxnError::kNone, ""); });
+      return resolve_others(true, [this] { finish(TxnOutcome::kCommitted, TxnError::kNone, ""); });
     }
     if (r.result.code == kv::Code::kTxnDecided) {
       // Another txn's recovery aborted this one first (it looked abandoned).
-      return resolve_others(false, 1, [this] {
+      return resolve_others(false, [this] {
         finish(TxnOutcome::kAborted, TxnError::kPushedAside, "the txn was aborted by another's recovery");
       });
     }
@@ -345,14 +370,23 @@ void TxnClient::decide_commit() {
   });
 }
 
-// Resolves the txn's intents in order[at..maybe_prepared), best effort: one
-// that does not take is left for whoever meets it.
-void TxnClient::resolve_others(bool commit, size_t at, Then then) {
-  if (at >= txn_->maybe_prepared) return then();
-  write(txn_->order[at], kv::TxnResolve{txn_->id, commit}, [this, commit, at, then](const KvOpResult& r) {
-    if (r.outcome != OpOutcome::kOk || r.result.code != kv::Code::kOk) txn_->all_resolved = false;
-    resolve_others(commit, at + 1, then);
-  });
+// Resolves the txn's intents in every other group that may hold some, all at
+// once, best effort: one that does not take is left for whoever meets it.
+void TxnClient::resolve_others(bool commit, Then then) {
+  std::vector<uint32_t> groups;
+  for (size_t at = 0; at < txn_->order.size(); ++at) {
+    if (txn_->order[at] != txn_->record_group && txn_->prepares[at].state != Prepare::kNotPlaced) {
+      groups.push_back(txn_->order[at]);
+    }
+  }
+  if (groups.empty()) return then();
+  txn_->waiting = groups.size();
+  for (uint32_t group : groups) {
+    write(group, kv::TxnResolve{txn_->id, commit}, [this, then](const KvOpResult& r) {
+      if (r.outcome != OpOutcome::kOk || r.result.code != kv::Code::kOk) txn_->all_resolved = false;
+      if (--txn_->waiting == 0) then();
+    });
+  }
 }
 
 std::vector<std::string> TxnClient::take_forget(uint32_t group) {

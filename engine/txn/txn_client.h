@@ -11,12 +11,15 @@
 //   one group     TxnCommitLocal: the reads are checked and the writes
 //                 applied in one log entry.
 //   several       two-phase commit. The group of the txn's first key holds
-//                 its record. (1) TxnPrepare there (creating the record
-//                 PENDING), then in every other group: each checks the
+//                 its record. (1) TxnPrepare in every group at once (the
+//                 record's creates the record PENDING): each checks the
 //                 txn's reads there still hold and places intents on its
 //                 keys. (2) TxnDecide(commit) at the record — the commit
 //                 point; the record's group resolves its own intents in the
-//                 same entry. (3) TxnResolve(commit) in every other group.
+//                 same entry. (3) TxnResolve(commit) in every other group,
+//                 at once. An intent placed before its record exists is
+//                 unrecorded to whoever meets it — aborted, creating the
+//                 record ABORTED — so the record's own prepare then fails.
 //
 // A prepare refused (a key held by another txn, a read that changed) aborts
 // the txn: the record is decided ABORTED and the intents placed are dropped,
@@ -154,9 +157,19 @@ class TxnClient {
   void read_key(const std::string& key, Then then);
   void commit();
   std::map<uint32_t, Part> parts() const;
-  void prepare(size_t at);
+  // How one group's prepare went.
+  struct Prepare {
+    enum State { kNotPlaced, kPlaced, kMaybe } state = kNotPlaced;
+    TxnError error = TxnError::kNone;
+    std::string message;
+    std::optional<Blocker> blocker;
+  };
+  void prepare_all();
+  Prepare prepare_outcome(uint32_t group, const KvOpResult& r);
+  void prepared();
+  bool any_placed() const;  // some group may hold the txn's intents
   void decide_commit();
-  void resolve_others(bool commit, size_t at, Then then);
+  void resolve_others(bool commit, Then then);
   // Gives the txn up: its record is decided aborted and its intents dropped
   // (best effort), then — with a blocker — that txn is resolved, then done.
   void abort(TxnError error, std::string message, std::optional<Blocker> blocker = std::nullopt);
