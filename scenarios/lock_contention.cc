@@ -12,16 +12,22 @@
 // classic way to get two holders (a GC pause), which only the store's
 // fencing can catch. Clients' clocks drift within the bound, as nodes' do.
 //
+// Between leases a locker sometimes reads the lock table instead — one
+// resource's status, or every held lock.
+//
 // Judged by scenarios/checkers/lock_safety.h (holders never overlap and
 // tokens grow as the lock changes hands; an acknowledged fenced write was
 // never sent after a newer token was granted; each resource's final log is
 // in token order, holds every acknowledged write once and no refused one),
+// by lock_reads.h (every status and listing agrees with the lock table the
+// committed log implies at the index it was served at),
 // and by everything a KvRun judges of the KV clients and the group.
 #include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "engine/client/lock_client.h"
+#include "scenarios/checkers/lock_reads.h"
 #include "scenarios/checkers/lock_safety.h"
 #include "scenarios/kv_run.h"
 #include "scenarios/kv_swarm.h"
@@ -45,6 +51,9 @@ struct LockShared {
   Duration ttl_min{0}, ttl_max{0}, wait{0};
   double pause_probability = 0;
   check::LockHistory history;
+  std::vector<check::LockChange> changes;  // the lock table as the committed log changes it
+  std::map<std::string, uint64_t> table;   // ... as of the last change
+  std::vector<check::LockRead> reads;      // status and active-locks reads that answered
   LockStats stats;
   int64_t now_ns() const { return to_ns(run->sim().now()); }
 };
@@ -66,7 +75,24 @@ class LockerProcess final : public sim::Process {
 
   void next(Duration think) {
     if (stopping()) return;
-    timer_.arm(think, [this] { acquire(); });
+    timer_.arm(think, [this] { rng_.chance(0.25) ? read_table() : acquire(); });
+  }
+
+  // Between leases, a look at the lock table: one resource's status or the
+  // whole listing, judged against the log at the index it was served at.
+  void read_table() {
+    const bool active = rng_.chance(0.3);
+    check::LockRead read{index_, active, active ? std::string() : rng_.pick(shared_.resources), 0, {}};
+    auto judged = [this, read](const LockResult& r) mutable {
+      if (r.outcome == OpOutcome::kOk && (r.code == kv::Code::kOk || r.code == kv::Code::kNotFound)) {
+        read.served_index = r.index;
+        for (const kv::LockInfo& l : r.locks) read.held[l.resource] = l.token;
+        shared_.reads.push_back(std::move(read));
+      }
+      acquire();
+    };
+    if (active) return locks_.active(std::move(judged));
+    locks_.status(read.resource, std::move(judged));
   }
 
   void acquire() {
@@ -236,6 +262,20 @@ ScenarioResult lock_contention(const ScenarioOptions& o) {
     run.sim().set_clock(id, sim::ClockConfig{Duration(0), (clocks.chance(0.5) ? 1 : -1) * drift_max * 0.9});
   }
 
+  run.on_committed = [shared](uint64_t index, const kv::Command* command, const kv::Result&,
+                              const kv::KvStateMachine& reference) {
+    if (command == nullptr || kv::is_data_write(command->write) || kv::is_session_write(command->write) ||
+        kv::is_txn_write(command->write)) {
+      return;
+    }
+    for (const std::string& resource : shared->resources) {
+      const kv::LockInfo* l = reference.state().lock(resource);
+      const uint64_t token = l == nullptr ? 0 : l->token;
+      uint64_t& known = shared->table[resource];
+      if (token != known) shared->changes.push_back({index, resource, token});
+      known = token;
+    }
+  };
   const KvSwarm swarm(run, o.seed, kNemesisStreamSalt,
                       coordination_faults());
   ScenarioResult r = run.run(nullptr);
@@ -258,10 +298,11 @@ ScenarioResult lock_contention(const ScenarioOptions& o) {
     checks.push_back({"fenced-logs-readable", false, std::string(st.message())});
   }
   for (CheckResult& check : check::check_lock_safety(shared->history)) checks.push_back(std::move(check));
+  checks.push_back(check::check_lock_reads(shared->changes, shared->reads));
   // A run that granted nothing, or wrote nothing under a lock, judged nothing.
-  checks.push_back({"locks-exercised", s.granted > 0 && s.written > 0,
+  checks.push_back({"locks-exercised", s.granted > 0 && s.written > 0 && !shared->reads.empty(),
                     absl::StrCat(s.granted, " leases granted, ", s.written, " fenced writes acknowledged, ", s.fenced,
-                                 " refused")});
+                                 " refused, ", shared->reads.size(), " lock table reads")});
   r.checks.insert(r.checks.begin(), checks.begin(), checks.end());
   return r;
 }

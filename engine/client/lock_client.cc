@@ -27,6 +27,7 @@ LockResult LockClient::result_of(const KvOpResult& r, TimePoint start, Duration 
   out.error = r.error;
   out.index = r.index;
   if (r.outcome != OpOutcome::kOk) return out;
+  if (out.index == 0) out.index = r.result.index;  // a read: the index it was served at
   out.code = r.result.code;
   out.locks = r.result.locks;
   if (!r.result.message.empty()) out.error = r.result.message;

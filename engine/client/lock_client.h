@@ -52,7 +52,7 @@ struct LockResult {
   kv::Code code = kv::Code::kOk;        // outcome kOk: the store's answer
   std::optional<LockGrant> grant;       // acquire / extend granted
   std::vector<kv::LockInfo> locks;      // status, active; acquire refused: the holder
-  uint64_t index = 0;                   // the log index of the command's entry
+  uint64_t index = 0;                   // the log index of the command's entry; a read's: the index it was served at
   std::string error;                    // kFail / kUnknown, or the store's message
   int attempts = 0;                     // acquire: how many times it asked
 };
