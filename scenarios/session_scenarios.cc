@@ -154,7 +154,10 @@ class SessionClientProcess final : public sim::Process {
         r.served_index = res.result.index;
         r.found = res.result.code == kv::Code::kOk;
         for (const kv::SessionInfo& s : res.result.sessions) r.ids.push_back(s.id);
-        if (res.result.stats) r.count = res.result.stats->active;
+        if (const auto& st = res.result.stats) {
+          r.count = st->active;
+          r.counters = check::SessionRead::Counters{st->created, st->expired, st->deleted, st->users, st->per_user};
+        }
         shared_.reads.push_back(std::move(r));
       }
       next();

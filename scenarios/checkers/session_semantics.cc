@@ -65,13 +65,16 @@ class SessionModel {
   void create(const std::string& at, const SessionEvent& e, CheckResult& r);
   void change(const std::string& at, const SessionEvent& e, CheckResult& r);
   void expire(const std::string& at, const SessionEvent& e, CheckResult& r);
-  void end(const std::string& id, End how, uint64_t index);
+  // PROMISES: true when it ended a live session.
+  bool end(const std::string& id, End how, uint64_t index);
+  void judge_counters(const std::string& at, const SessionRead& read, CheckResult& r) const;
   void judge_found(const std::string& at, const SessionRead& read, CheckResult& r) const;
   void judge_by_user(const std::string& at, const SessionRead& read, CheckResult& r) const;
 
   std::map<std::string, Session> sessions_;                    // id -> session
   std::map<std::string, std::set<std::string>> live_by_user_;  // user -> live ids
   size_t live_ = 0;
+  uint64_t created_ = 0, expired_ = 0, deleted_ = 0;
   const SessionEvent* last_expiry_ = nullptr;  // the latest accepted expiry, for its order
 };
 
@@ -82,7 +85,7 @@ void SessionModel::apply(const std::string& at, const SessionEvent& e, CheckResu
     case EventKind::kUpdate:
     case EventKind::kExtend: return change(at, e, r);
     case EventKind::kExpire: return expire(at, e, r);
-    case EventKind::kDelete: return end(e.id, End::kDeleted, e.index);
+    case EventKind::kDelete: end(e.id, End::kDeleted, e.index); return;
     case EventKind::kDeleteByUser: {
       auto it = live_by_user_.find(e.user);
       if (it == live_by_user_.end()) return;
@@ -103,6 +106,7 @@ void SessionModel::create(const std::string& at, const SessionEvent& e, CheckRes
   s = Session{e.user, true, End::kNone, 0};
   live_by_user_[e.user].insert(e.id);
   ++live_;
+  ++created_;
 }
 
 void SessionModel::change(const std::string& at, const SessionEvent& e, CheckResult& r) {
@@ -129,18 +133,20 @@ void SessionModel::expire(const std::string& at, const SessionEvent& e, CheckRes
   } else if (it->second.end == End::kDeleted) {
     r.add({str_cat("expire-after-delete: ", at, " expired a session that ", ending(it->second)), {}});
   }
-  end(e.id, End::kExpired, e.index);
+  if (end(e.id, End::kExpired, e.index)) ++expired_;
 }
 
-void SessionModel::end(const std::string& id, End how, uint64_t index) {
+bool SessionModel::end(const std::string& id, End how, uint64_t index) {
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || !it->second.live) return;
+  if (it == sessions_.end() || !it->second.live) return false;
   Session& s = it->second;
   s.live = false;
   s.end = how;
   s.ended_at = index;
   live_by_user_[s.user].erase(id);
   --live_;
+  if (how == End::kDeleted) ++deleted_;
+  return true;
 }
 
 void SessionModel::judge(const std::string& at, const SessionRead& read, CheckResult& r) const {
@@ -149,9 +155,32 @@ void SessionModel::judge(const std::string& at, const SessionRead& read, CheckRe
     case ReadKind::kExists: return judge_found(at, read, r);
     case ReadKind::kByUser: return judge_by_user(at, read, r);
     case ReadKind::kCount:
+      judge_counters(at, read, r);
       if (read.count == live_) return;
       r.add({str_cat("read-disagrees: ", at, " counted ", read.count, " sessions, but ", live_, " were live"), {}});
       return;
+  }
+}
+
+void SessionModel::judge_counters(const std::string& at, const SessionRead& read, CheckResult& r) const {
+  if (!read.counters) return;
+  const SessionRead::Counters& c = *read.counters;
+  std::map<uint64_t, uint64_t> per_user;
+  uint64_t users = 0;
+  for (const auto& [user, ids] : live_by_user_) {
+    if (ids.empty()) continue;
+    ++users;
+    ++per_user[ids.size()];
+  }
+  const std::vector<std::pair<uint64_t, uint64_t>> want(per_user.begin(), per_user.end());
+  if (c.created != created_ || c.expired != expired_ || c.deleted != deleted_) {
+    r.add({str_cat("stats-disagrees: ", at, " counted ", c.created, " created, ", c.expired, " expired, ", c.deleted,
+                   " deleted; the log has ", created_, ", ", expired_, ", ", deleted_),
+           {}});
+  } else if (c.users != users || c.per_user != want) {
+    r.add({str_cat("stats-disagrees: ", at, " counted ", c.users, " users with live sessions (", c.per_user.size(),
+                   " sizes); the log has ", users, " (", want.size(), " sizes)"),
+           {}});
   }
 }
 

@@ -25,7 +25,10 @@
 //   sessions of that user: one missing is "by-user-incomplete", a session of
 //   another user or an unknown id is "by-user-foreign" (isolation), one of the
 //   user's ended sessions is "resurrection", an id listed twice is
-//   "read-disagrees"; count equals the live sessions ("read-disagrees").
+//   "read-disagrees"; count equals the live sessions ("read-disagrees"),
+//   and a count read's counters equal the model's: creates, expiries and
+//   sessions deleted so far, users with a live session and the per-user
+//   distribution ("stats-disagrees").
 // A delete (by id or by user) ends what is live and is otherwise lenient:
 // deleting an absent id changes nothing. Event indexes that do not strictly
 // increase cannot be judged and are "bad-history". Every violation's text
@@ -34,7 +37,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scenarios/checkers/check_result.h"
@@ -62,6 +67,15 @@ struct SessionRead {
   bool found = false;            // kGet, kExists
   std::vector<std::string> ids;  // kByUser
   uint64_t count = 0;            // kCount
+  // kCount, when the read reported them: the group's counts since it began
+  // (creates, expiries, sessions ended by a delete or a logout), the users
+  // with a live session, and (live sessions per user, users with that many)
+  // ascending.
+  struct Counters {
+    uint64_t created = 0, expired = 0, deleted = 0, users = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> per_user;
+  };
+  std::optional<Counters> counters;
 };
 
 // The message counts the events and the reads judged, so a caller can

@@ -249,3 +249,37 @@ RC_GTEST_PROP(SessionSemantics, ModelReadsPassAndOneFlippedReadIsFlagged, (uint6
 
 }  // namespace
 }  // namespace shoal::check
+
+namespace shoal::check {
+namespace {
+
+SessionRead stats(uint64_t served_index, uint64_t live, SessionRead::Counters c) {
+  SessionRead r{0, 0, 1, served_index, SessionRead::Kind::kCount, "", false, {}, live};
+  r.counters = std::move(c);
+  return r;
+}
+
+TEST(SessionSemanticsStats, CountersThatMatchTheLogPass) {
+  using EK = SessionEvent::Kind;
+  const std::vector<SessionEvent> events{
+      {1, EK::kCreate, "a", "u1", 0, true}, {2, EK::kCreate, "b", "u1", 0, true}, {3, EK::kCreate, "c", "u2", 0, true},
+      {4, EK::kExpire, "a", "", 10, true},  {5, EK::kDelete, "c", "", 0, true},  {6, EK::kDelete, "c", "", 0, true}};
+  const CheckResult r = check_session_semantics(
+      events, {stats(3, 3, {3, 0, 0, 2, {{1, 1}, {2, 1}}}), stats(6, 1, {3, 1, 1, 1, {{1, 1}}})});
+  EXPECT_TRUE(r.ok) << r.message;
+}
+
+TEST(SessionSemanticsStats, CountersThatDisagreeAreStatsDisagrees) {
+  using EK = SessionEvent::Kind;
+  const std::vector<SessionEvent> events{{1, EK::kCreate, "a", "u1", 0, true}, {2, EK::kExpire, "a", "", 10, true}};
+  for (const SessionRead::Counters& bad : {SessionRead::Counters{1, 0, 0, 0, {}}, SessionRead::Counters{1, 1, 1, 0, {}},
+                                           SessionRead::Counters{1, 1, 0, 1, {{1, 1}}}}) {
+    const CheckResult r = check_session_semantics(events, {stats(2, 0, bad)});
+    EXPECT_FALSE(r.ok);
+    ASSERT_FALSE(r.violations.empty());
+    EXPECT_EQ(r.violations[0].what.rfind("stats-disagrees", 0), 0u) << r.violations[0].what;
+  }
+}
+
+}  // namespace
+}  // namespace shoal::check
