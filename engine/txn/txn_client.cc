@@ -176,8 +176,9 @@ void TxnClient::step(size_t op) {
       case TxnOp::Kind::kAppend: e.appended += o.value; continue;
       case TxnOp::Kind::kGet: break;
     }
-    if (e.base == Effect::Base::kNone && e.appended.empty()) txn_->effects.erase(o.key);
-    const bool known = e.base != Effect::Base::kNone || txn_->read.contains(o.key);
+    const bool has_base = e.base != Effect::Base::kNone;
+    if (!has_base && e.appended.empty()) txn_->effects.erase(o.key);  // `e` is gone from here on
+    const bool known = has_base || txn_->read.contains(o.key);
     if (!known) {
       // The store's value is needed (a get, or a get after appends only).
       return read_key(o.key, [this, op] { step(op); });
