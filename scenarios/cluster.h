@@ -24,4 +24,14 @@ std::vector<NodeId> node_ids(int n);
 // Adds nodes 1..n, each built from make_config(id) on every (re)start.
 void add_nodes(sim::Simulation& sim, int n, std::function<NodeConfig(NodeId)> make_config);
 
+// A node of `members` hosting a replica of each KV group of `groups`, all
+// members its initial voters, default Raft settings (the benchmarks' and
+// tests' plain cluster).
+NodeConfig kv_node_config(const std::vector<NodeId>& members, const std::vector<GroupId>& groups,
+                          RaftObserver* observer = nullptr);
+
+// The node whose replica of `group` leads and has committed in its term
+// (so it serves), or kNoNode.
+NodeId serving_leader(sim::Simulation& sim, const std::vector<NodeId>& nodes, GroupId group);
+
 }  // namespace shoal::scenarios

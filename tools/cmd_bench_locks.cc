@@ -96,15 +96,6 @@ class Locker final : public sim::Process {
   TimerSlot timer_;
 };
 
-bool has_leader(sim::Simulation& sim, const std::vector<NodeId>& nodes) {
-  for (NodeId id : nodes) {
-    auto* p = sim.process_as<scenarios::NodeProcess>(id);
-    const Replica* g = p ? p->node().group(0) : nullptr;
-    if (g != nullptr && g->raft() != nullptr && g->raft()->committed_in_current_term()) return true;
-  }
-  return false;
-}
-
 // One run of `lockers` lockers on one resource; its figures as JSON.
 std::optional<json::object> run_lockers(const LockBenchFlags& f, int lockers, Duration duration, Duration hold,
                                         Duration ttl) {
@@ -112,16 +103,10 @@ std::optional<json::object> run_lockers(const LockBenchFlags& f, int lockers, Du
   LockBenchRun run;
   sim::Simulation sim(f.seed);
   const std::vector<NodeId> nodes = scenarios::node_ids(kNodes);
-  scenarios::add_nodes(sim, kNodes, [&nodes](NodeId) {
-    NodeConfig c;
-    c.members = nodes;
-    GroupSpec g;
-    g.id = 0;
-    g.raft.initial_voters = nodes;
-    c.groups.push_back(g);
-    return c;
-  });
-  if (!sim.run_until([&] { return has_leader(sim, nodes); }, sim.now() + kLeaderWaitMax)) return std::nullopt;
+  scenarios::add_nodes(sim, kNodes, [&nodes](NodeId) { return scenarios::kv_node_config(nodes, {0}); });
+  if (!sim.run_until([&] { return scenarios::serving_leader(sim, nodes, 0) != kNoNode; }, sim.now() + kLeaderWaitMax)) {
+    return std::nullopt;
+  }
   run.sim = &sim;
   run.stop_at = sim.now() + duration;
   run.ttl = ttl;

@@ -16,6 +16,7 @@
 // from run() to its answer — so they measure the protocol on the simulated
 // network, not this machine; the wall time is printed beside them. A
 // benchmark: nothing is asserted.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -117,33 +118,15 @@ class TxnRunner final : public sim::Process {
 };
 
 bool leaders(sim::Simulation& sim, const std::vector<NodeId>& nodes) {
-  for (uint32_t group : kGroups) {
-    bool found = false;
-    for (NodeId id : nodes) {
-      auto* p = sim.process_as<scenarios::NodeProcess>(id);
-      const Replica* g = p ? p->node().group(group) : nullptr;
-      if (g != nullptr && g->raft() != nullptr && g->raft()->committed_in_current_term()) found = true;
-    }
-    if (!found) return false;
-  }
-  return true;
+  return std::all_of(kGroups.begin(), kGroups.end(),
+                     [&](uint32_t g) { return scenarios::serving_leader(sim, nodes, g) != kNoNode; });
 }
 
 std::optional<json::object> run_shape(const TxnBenchFlags& f, Shape shape, Duration duration) {
   TxnBenchRun run;  // outlives the simulation, whose clients refer to it
   sim::Simulation sim(f.seed);
   const std::vector<NodeId> nodes = scenarios::node_ids(kNodes);
-  scenarios::add_nodes(sim, kNodes, [&nodes](NodeId) {
-    NodeConfig c;
-    c.members = nodes;
-    for (uint32_t id : kGroups) {
-      GroupSpec g;
-      g.id = id;
-      g.raft.initial_voters = nodes;
-      c.groups.push_back(g);
-    }
-    return c;
-  });
+  scenarios::add_nodes(sim, kNodes, [&nodes](NodeId) { return scenarios::kv_node_config(nodes, kGroups); });
   if (!sim.run_until([&] { return leaders(sim, nodes); }, sim.now() + kLeaderWaitMax)) return std::nullopt;
   run.sim = &sim;
   run.stop_at = sim.now() + duration;

@@ -186,14 +186,7 @@ class Writer final : public sim::Process {
   TimerSlot tick_;
 };
 
-NodeId leader(sim::Simulation& sim, const std::vector<NodeId>& nodes) {
-  for (NodeId id : nodes) {
-    auto* p = sim.process_as<scenarios::NodeProcess>(id);
-    const Replica* g = p ? p->node().group(0) : nullptr;
-    if (g != nullptr && g->raft() != nullptr && g->raft()->committed_in_current_term()) return id;
-  }
-  return kNoNode;
-}
+NodeId leader(sim::Simulation& sim, const std::vector<NodeId>& nodes) { return scenarios::serving_leader(sim, nodes, 0); }
 
 // Whether every watcher has received the last acknowledged put, or ended.
 bool drained(const WatchBenchRun& run) {
@@ -329,16 +322,8 @@ WatchBenchOutcome run_watch_bench(const WatchBenchFlags& f, Duration duration) {
   sim::Simulation sim(f.seed);
   run.sim = &sim;
   const std::vector<NodeId> nodes = scenarios::node_ids(kNodes);
-  scenarios::add_nodes(sim, kNodes, [&nodes, &applies](NodeId) {
-    NodeConfig c;
-    c.members = nodes;
-    c.raft_observer = &applies;
-    GroupSpec g;
-    g.id = 0;
-    g.raft.initial_voters = nodes;
-    c.groups.push_back(g);
-    return c;
-  });
+  scenarios::add_nodes(sim, kNodes,
+                       [&nodes, &applies](NodeId) { return scenarios::kv_node_config(nodes, {0}, &applies); });
   WatchBenchOutcome out;
   if (!sim.run_until([&] { return leader(sim, nodes) != kNoNode; }, sim.now() + kLeaderWaitMax)) return out;
   out.elected = true;

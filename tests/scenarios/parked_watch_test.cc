@@ -51,28 +51,14 @@ class Client final : public sim::Process {
 class ParkedWatch : public ::testing::Test {
  protected:
   void SetUp() override {
-    add_nodes(sim_, kNodes, [this](NodeId) {
-      NodeConfig c;
-      c.members = nodes_;
-      GroupSpec g;
-      g.id = 0;
-      g.raft.initial_voters = nodes_;
-      c.groups.push_back(g);
-      return c;
-    });
+    add_nodes(sim_, kNodes, [this](NodeId) { return kv_node_config(nodes_, {0}); });
     ASSERT_TRUE(sim_.run_until([this] { return leader() != kNoNode; }, sim_.now() + kStepMax));
     follower_ = leader() == nodes_[0] ? nodes_[1] : nodes_[0];
     sim_.add_process(kClientId, "client", [this](Env& env) { return std::make_unique<Client>(env, nodes_); });
     client_ = sim_.process_as<Client>(kClientId);
   }
 
-  NodeId leader() {
-    for (NodeId id : nodes_) {
-      const Replica* g = sim_.process_as<NodeProcess>(id)->node().group(0);
-      if (g != nullptr && g->raft() != nullptr && g->raft()->committed_in_current_term()) return id;
-    }
-    return kNoNode;
-  }
+  NodeId leader() { return serving_leader(sim_, nodes_, 0); }
 
   const kv::KvStateMachine& kv_on(NodeId id) { return sim_.process_as<NodeProcess>(id)->node().group(0)->kv_state(); }
 
