@@ -27,7 +27,7 @@ std::optional<std::string> apply_effect(const std::optional<std::string>& stored
   std::optional<std::string> v = stored;
   if (e.base == Effect::Base::kPut) v = e.value;
   if (e.base == Effect::Base::kDelete) v.reset();
-  if (!e.appended.empty() || (e.base == Effect::Base::kNone && false)) v = v.value_or("") + e.appended;
+  if (!e.appended.empty()) v = v.value_or("") + e.appended;
   return v;
 }
 
@@ -155,7 +155,14 @@ void TxnClient::run(std::vector<TxnOp> ops, TxnCallback done) {
   txn_->answers.resize(txn_->ops.size());
   std::weak_ptr<const void> alive = alive_;
   timer_.arm(Duration(0), [this, alive] {
-    if (!alive.expired()) step(0);
+    if (alive.expired()) return;
+    for (size_t i = 0; i < txn_->ops.size(); ++i) {
+      const TxnOp& o = txn_->ops[i];
+      if (o.key.empty() || o.key.size() > kv::kMaxKeyBytes || o.value.size() > kv::kMaxValueBytes) {
+        return finish(TxnOutcome::kAborted, TxnError::kBadRequest, "operation " + std::to_string(i) + " has a bad key or value");
+      }
+    }
+    step(0);
   });
 }
 
@@ -166,9 +173,6 @@ bool TxnClient::past_deadline() const { return env_.clock().now() >= txn_->deadl
 void TxnClient::step(size_t op) {
   for (; op < txn_->ops.size(); ++op) {
     const TxnOp& o = txn_->ops[op];
-    if (o.key.empty() || o.key.size() > kv::kMaxKeyBytes || o.value.size() > kv::kMaxValueBytes) {
-      return finish(TxnOutcome::kAborted, TxnError::kBadRequest, "operation " + std::to_string(op) + " has a bad key or value");
-    }
     Effect& e = txn_->effects[o.key];
     switch (o.kind) {
       case TxnOp::Kind::kPut: e = Effect{Effect::Base::kPut, o.value, ""}; continue;
@@ -258,14 +262,13 @@ void TxnClient::commit() {
   for (const auto& [group, part] : by_group) {
     if (group != txn_->record_group) txn_->order.push_back(group);
   }
-  prepare_all();
+  prepare_all(std::move(by_group));
 }
 
 // Prepares in every group at once. The record's group need not come first:
 // an intent met before its record exists is aborted at the record (which
 // creates it ABORTED), and the coordinator's own prepare there then fails.
-void TxnClient::prepare_all() {
-  std::map<uint32_t, Part> by_group = parts();
+void TxnClient::prepare_all(std::map<uint32_t, Part> by_group) {
   txn_->prepares.assign(txn_->order.size(), Prepare{});
   txn_->waiting = txn_->order.size();
   for (size_t at = 0; at < txn_->order.size(); ++at) {

@@ -164,7 +164,7 @@ class TxnClient {
     std::string message;
     std::optional<Blocker> blocker;
   };
-  void prepare_all();
+  void prepare_all(std::map<uint32_t, Part> by_group);
   Prepare prepare_outcome(uint32_t group, const KvOpResult& r);
   void prepared();
   bool any_placed() const;  // some group may hold the txn's intents
