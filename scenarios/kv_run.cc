@@ -425,6 +425,17 @@ RaftNode* KvRun::raft(NodeId id) {
   return g ? g->raft() : nullptr;
 }
 
+const Replica* KvRun::most_applied(GroupId group) {
+  const Replica* best = nullptr;
+  for (NodeId id : all_node_ids()) {
+    Node* n = node(id);
+    const Replica* g = n ? n->group(group) : nullptr;
+    if (g == nullptr || !g->error().empty()) continue;
+    if (best == nullptr || g->raft()->applied_index() > best->raft()->applied_index()) best = g;
+  }
+  return best;
+}
+
 NodeId KvRun::leader() {
   NodeId best = kNoNode;
   uint64_t term = 0;

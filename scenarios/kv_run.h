@@ -153,6 +153,9 @@ class KvRun {
   RaftNode* raft(NodeId id);
   // The running, unpaused leader of the highest term; kNoNode when none.
   NodeId leader();
+  // The live, undamaged replica of `group` that applied the most (nullptr
+  // when none): where a scenario reads its final state from.
+  const Replica* most_applied(GroupId group);
   // Starts a node id that was declared a joiner.
   void start_joiner(NodeId id);
   // Asks the current leader for a membership change, retrying until it is

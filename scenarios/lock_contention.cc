@@ -208,13 +208,7 @@ class LockerProcess final : public sim::Process {
 
 // Each resource's log as the most advanced replica holds it.
 absl::Status read_final_logs(KvRun& run, LockShared& shared) {
-  const Replica* best = nullptr;
-  for (NodeId id : run.all_node_ids()) {
-    Node* n = run.node(id);
-    const Replica* g = n ? n->group(0) : nullptr;
-    if (g == nullptr || !g->error().empty()) continue;
-    if (best == nullptr || g->raft()->applied_index() > best->raft()->applied_index()) best = g;
-  }
+  const Replica* best = run.most_applied(0);
   if (best == nullptr) return absl::UnavailableError("no replica to read the fenced logs from");
   for (const std::string& resource : shared.resources) {
     std::vector<check::FencedLogEntry>& log = shared.history.final_logs[resource];

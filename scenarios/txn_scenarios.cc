@@ -17,7 +17,9 @@
 // final state, every ok txn present, no failed txn visible), the txn groups'
 // convergence, and everything a KvRun judges of group 0's own clients.
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
@@ -38,6 +40,8 @@ constexpr NodeId kTxnClientIdBase = kClientIdBase + 700;
 constexpr uint64_t kTxnSessionBase = 7000;
 // Where the txn's coordinator may crash: within this long after it began.
 constexpr int64_t kCrashWithinMs = 60;
+// How long the txn groups' replicas get to catch up before they are compared.
+constexpr Duration kSettleMax = seconds(10);
 
 struct TxnStats {
   int txns = 0, committed = 0, aborted = 0, unknown = 0, crashed = 0, multi_group_committed = 0;
@@ -174,32 +178,20 @@ class TxnProcess final : public sim::Process {
   bool final_read_done_ = false;
 };
 
-// The most advanced live replica of `group`.
-const Replica* best_replica(KvRun& run, uint32_t group) {
-  const Replica* best = nullptr;
-  for (NodeId id : run.all_node_ids()) {
-    Node* n = run.node(id);
-    const Replica* g = n ? n->group(group) : nullptr;
-    if (g == nullptr || !g->error().empty()) continue;
-    if (best == nullptr || g->raft()->applied_index() > best->raft()->applied_index()) best = g;
-  }
-  return best;
-}
-
 // Every key's final list: the committed value, with any intent still on it
 // resolved the way its record says (pending or unrecorded: not applied, as
 // the next txn to meet it would abort it). Counts the intents left.
 absl::Status final_lists(KvRun& run, const TxnShared& shared, std::map<std::string, std::vector<int64_t>>* out,
                          int* intents_left) {
   for (const std::string& key : shared.keys) {
-    const Replica* r = best_replica(run, txn::group_of(key, shared.groups));
+    const Replica* r = run.most_applied(txn::group_of(key, shared.groups));
     if (r == nullptr) return absl::UnavailableError("no replica holds the group of " + key);
     const kv::KvState& state = r->kv_state().state();
     const std::string* value = state.find(key);
     std::optional<std::string> text = value ? std::optional(*value) : std::nullopt;
     if (const kv::Intent* intent = state.txns().intent(key)) {
       ++*intents_left;
-      const Replica* home = best_replica(run, intent->record_group);
+      const Replica* home = run.most_applied(intent->record_group);
       const kv::TxnRecord* record = home ? home->kv_state().state().txns().record(intent->txn) : nullptr;
       if (record && record->status == kv::TxnStatus::kCommitted && intent->write) {
         SHOAL_ASSERT(intent->write->kind == kv::TxnWriteKind::kAppend);
@@ -211,48 +203,43 @@ absl::Status final_lists(KvRun& run, const TxnShared& shared, std::map<std::stri
   return absl::OkStatus();
 }
 
-// The txn groups' replicas hold the same state once they have caught up.
+// Each txn group's live replicas, as the convergence checker reads them:
+// their keys, and their fingerprint as one more entry (intents, records and
+// sessions are state too: replicas that differ there differ).
+std::vector<check::ReplicaState> group_replicas(KvRun& run, GroupId group) {
+  std::vector<check::ReplicaState> replicas;
+  for (NodeId id : run.node_ids()) {
+    Node* n = run.node(id);
+    const Replica* r = n ? n->group(group) : nullptr;
+    if (r == nullptr || !r->error().empty()) continue;
+    check::ReplicaState state{absl::StrCat("n", id, "/g", group), {}};
+    for (const auto& [k, v] : r->kv_state().state().data()) state.data[k] = v;
+    state.data["#fingerprint"] = std::to_string(r->kv_state().fingerprint());
+    replicas.push_back(std::move(state));
+  }
+  return replicas;
+}
+
+// The txn groups' replicas hold the same state once they have caught up
+// (waiting at most kSettleMax for the last of them).
 CheckResult txn_groups_converge(KvRun& run, const TxnShared& shared) {
-  const TimePoint settle_by = run.sim().now() + seconds(10);
   auto agree = [&] {
-    for (uint32_t g : shared.groups) {
-      std::optional<uint64_t> fp;
-      for (NodeId id : run.node_ids()) {
-        Node* n = run.node(id);
-        const Replica* r = n ? n->group(g) : nullptr;
-        if (r == nullptr || !r->error().empty()) continue;
-        if (fp && *fp != r->kv_state().fingerprint()) return false;
-        fp = r->kv_state().fingerprint();
-      }
+    for (GroupId g : shared.groups) {
+      std::set<std::string> fingerprints;
+      for (const auto& r : group_replicas(run, g)) fingerprints.insert(r.data.at("#fingerprint"));
+      if (fingerprints.size() > 1) return false;
     }
     return true;
   };
+  const TimePoint settle_by = run.sim().now() + kSettleMax;
   while (!agree() && run.sim().now() < settle_by) run.sim().run_for(milliseconds(50));
-  std::vector<check::ReplicaState> replicas;
-  for (uint32_t g : shared.groups) {
-    for (NodeId id : run.node_ids()) {
-      Node* n = run.node(id);
-      const Replica* r = n ? n->group(g) : nullptr;
-      if (r == nullptr || !r->error().empty()) continue;
-      check::ReplicaState state{absl::StrCat("n", id, "/g", g), {}};
-      for (const auto& [k, v] : r->kv_state().state().data()) state.data[absl::StrCat("g", g, "/", k)] = v;
-      // Intents and records are state too: replicas that differ there differ.
-      state.data[absl::StrCat("g", g, "/#fingerprint")] = std::to_string(r->kv_state().fingerprint());
-      replicas.push_back(std::move(state));
-    }
-  }
-  // Replicas of different groups hold different keys: compare per group.
   CheckResult all{"txn-groups-converge", true, ""};
   size_t judged = 0;
-  for (uint32_t g : shared.groups) {
-    std::vector<check::ReplicaState> of_group;
-    for (const auto& rs : replicas) {
-      if (rs.replica.ends_with(absl::StrCat("/g", g))) of_group.push_back(rs);
-    }
-    if (of_group.empty()) continue;
+  for (GroupId g : shared.groups) {
+    const std::vector<check::ReplicaState> replicas = group_replicas(run, g);
+    if (replicas.empty()) continue;
     ++judged;
-    CheckResult c = check::check_convergence(of_group);
-    for (auto& v : c.violations) all.add(std::move(v));
+    for (auto& v : check::check_convergence(replicas).violations) all.add(std::move(v));
   }
   all.summarise("txn-groups-converge", judged, "groups");
   return all;
@@ -352,29 +339,40 @@ ScenarioResult run_txns(const ScenarioOptions& o, const TxnScenarioConfig& t) {
   return r;
 }
 
-ScenarioResult txn_atomicity(const ScenarioOptions& o) {
+// A scenario's defaults, overridden by its parameters: clients, keys,
+// groups, and crash_percent where coordinators crash.
+ScenarioResult run_with_params(const ScenarioOptions& o, TxnScenarioConfig t) {
   Params p(o.params);
-  TxnScenarioConfig t;
-  t.name = "txn-atomicity";
-  t.clients = static_cast<int>(p.integer("clients", 4, 1, 50));
-  t.keys = static_cast<int>(p.integer("keys", 8, 2, 1000));
-  t.groups = static_cast<int>(p.integer("groups", 3, 2, 16));
-  t.crash_probability = static_cast<double>(p.integer("crash_percent", 15, 1, 100)) / 100;
+  // Without crashes, conflicts need two clients at least.
+  t.clients = static_cast<int>(p.integer("clients", t.clients, t.crash_probability > 0 ? 1 : 2, 50));
+  t.keys = static_cast<int>(p.integer("keys", t.keys, 2, 1000));
+  t.groups = static_cast<int>(p.integer("groups", t.groups, 2, 16));
+  if (t.crash_probability > 0) {
+    const int64_t percent = p.integer("crash_percent", std::lround(t.crash_probability * 100), 1, 100);
+    t.crash_probability = static_cast<double>(percent) / 100;
+  }
   p.reject_unknown(t.name);
   return run_txns(o, t);
 }
 
+ScenarioResult txn_atomicity(const ScenarioOptions& o) {
+  return run_with_params(o, TxnScenarioConfig{.name = "txn-atomicity",
+                                              .clients = 4,
+                                              .keys = 8,
+                                              .groups = 3,
+                                              .mops_max = 4,
+                                              .crash_probability = 0.15,
+                                              .duration = seconds(15)});
+}
+
 ScenarioResult txn_conflicts(const ScenarioOptions& o) {
-  Params p(o.params);
-  TxnScenarioConfig t;
-  t.name = "txn-conflicts";
-  t.clients = static_cast<int>(p.integer("clients", 5, 2, 50));
-  t.keys = static_cast<int>(p.integer("keys", 3, 2, 100));
-  t.groups = static_cast<int>(p.integer("groups", 2, 2, 16));
-  t.mops_max = 3;
-  t.duration = seconds(12);
-  p.reject_unknown(t.name);
-  return run_txns(o, t);
+  return run_with_params(o, TxnScenarioConfig{.name = "txn-conflicts",
+                                              .clients = 5,
+                                              .keys = 3,
+                                              .groups = 2,
+                                              .mops_max = 3,
+                                              .crash_probability = 0,
+                                              .duration = seconds(12)});
 }
 
 }  // namespace
