@@ -13,6 +13,7 @@
 #include "engine/server/node.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
+#include "tools/kv_session.h"
 
 namespace shoal::tools {
 namespace {
@@ -141,32 +142,13 @@ int run_node(const NodeFlags& f) {
 int query_health(const std::string& endpoint, const std::string& timeout_text, bool json) {
   const auto timeout = parse_duration(timeout_text);
   if (!timeout) return usage_error("--timeout: '" + timeout_text + "' is not a duration");
-  real::RuntimeConfig rc;
-  rc.self = random_client_id();
-  rc.anonymous_peers = true;
-  rc.peers[1] = endpoint;
-  rc.log_level = LogLevel::kError;
-  std::unique_ptr<real::Runtime> rt;
+  std::unique_ptr<ClientRuntime> rt;
   try {
-    rt = std::make_unique<real::Runtime>(rc);
+    rt = std::make_unique<ClientRuntime>(std::map<NodeId, std::string>{{1, endpoint}}, /*anonymous=*/true);
   } catch (const std::runtime_error& e) {
     return usage_error(e.what());
   }
-  std::string reply;
-  const uint64_t request_id = rt->random().next_u64();
-  rt->network().set_handler(kAdminChannel, [&](Message&& m) {
-    Reader r(m.payload);
-    r.u8();
-    if (r.u64() != request_id) return;
-    reply = r.bytes();
-    rt->stop();
-  });
-  Writer w;
-  w.u8(static_cast<uint8_t>(AdminKind::kStatus));
-  w.u64(request_id);
-  rt->network().send(1, kAdminChannel, w.take());
-  rt->clock().after(*timeout, [&rt] { rt->stop(); });
-  rt->run();
+  const std::string reply = rt->admin_status(1, *timeout);
   if (reply.empty()) {
     std::cerr << "shoal: no answer from " << endpoint << " within " << timeout_text << "\n";
     return kExitCheckFailed;

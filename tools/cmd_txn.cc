@@ -23,8 +23,6 @@
 
 #include <boost/json.hpp>
 
-#include "engine/core/channels.h"
-#include "engine/server/node.h"
 #include "engine/txn/txn_client.h"
 #include "tools/cli_util.h"
 #include "tools/command.h"
@@ -38,6 +36,8 @@ namespace json = boost::json;
 // A txn names at most this many operations, and its list at most this many bytes.
 constexpr size_t kTxnOpsMax = 1000;
 constexpr size_t kTxnListBytesMax = 16 << 20;
+// How long one node gets to tell its txn groups before the next is asked.
+constexpr Duration kStatusWaitMax = seconds(2);
 
 struct TxnFlags {
   std::string ops;
@@ -128,26 +128,7 @@ std::optional<std::vector<txn::TxnOp>> parse_ops(const std::string& text, std::s
 std::vector<uint32_t> txn_groups(ClientRuntime& rt, const std::vector<NodeId>& nodes, Duration timeout,
                                  std::string* error) {
   for (NodeId node : nodes) {
-    const uint64_t request_id = rt.env().random().next_u64();
-    const std::string reply = rt.wait<std::string>([&](std::function<void(const std::string&)> done) {
-      auto answered = std::make_shared<bool>(false);
-      rt.env().network().set_handler(kAdminChannel, [done, answered, request_id](Message&& m) {
-        Reader r(m.payload);
-        r.u8();
-        if (r.u64() != request_id || *answered) return;
-        *answered = true;
-        done(r.bytes());
-      });
-      rt.env().clock().after(std::min<Duration>(timeout, seconds(2)), [done, answered] {
-        if (*answered) return;
-        *answered = true;
-        done("");
-      });
-      Writer w;
-      w.u8(static_cast<uint8_t>(AdminKind::kStatus));
-      w.u64(request_id);
-      rt.env().network().send(node, kAdminChannel, w.take());
-    });
+    const std::string reply = rt.admin_status(node, std::min<Duration>(timeout, kStatusWaitMax));
     boost::system::error_code ec;
     const json::value v = json::parse(reply, ec);
     if (reply.empty() || ec || !v.is_object() || !v.as_object().contains("groups")) continue;

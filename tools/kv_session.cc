@@ -1,14 +1,18 @@
 #include "tools/kv_session.h"
 
+#include "engine/core/channels.h"
+#include "engine/core/codec.h"
 #include "engine/real/runtime.h"
+#include "engine/server/node.h"
 #include "tools/cli_util.h"
 
 namespace shoal::tools {
 
-ClientRuntime::ClientRuntime(const std::map<NodeId, std::string>& endpoints) {
+ClientRuntime::ClientRuntime(const std::map<NodeId, std::string>& endpoints, bool anonymous) {
   real::RuntimeConfig rc;
   rc.self = random_client_id();
   rc.peers = endpoints;
+  rc.anonymous_peers = anonymous;
   rc.log_level = LogLevel::kError;
   rt_ = std::make_unique<real::Runtime>(rc);
 }
@@ -27,6 +31,31 @@ void ClientRuntime::run() {
 }
 
 void ClientRuntime::stop() { rt_->stop(); }
+
+std::string ClientRuntime::admin_status(NodeId node, Duration timeout) {
+  const uint64_t request_id = rt_->random().next_u64();
+  // The handler and the timer outlive this call (the loop runs again for
+  // the next operation), so they share a flag: only the first may answer.
+  return wait<std::string>([&](std::function<void(const std::string&)> done) {
+    auto answered = std::make_shared<bool>(false);
+    rt_->network().set_handler(kAdminChannel, [done, answered, request_id](Message&& m) {
+      Reader r(m.payload);
+      r.u8();
+      if (r.u64() != request_id || *answered) return;
+      *answered = true;
+      done(r.bytes());
+    });
+    rt_->clock().after(timeout, [done, answered] {
+      if (*answered) return;
+      *answered = true;
+      done("");
+    });
+    Writer w;
+    w.u8(static_cast<uint8_t>(AdminKind::kStatus));
+    w.u64(request_id);
+    rt_->network().send(node, kAdminChannel, w.take());
+  });
+}
 
 KvSession::KvSession(const std::map<NodeId, std::string>& endpoints, KvClientOptions options) : rt_(endpoints) {
   options.client_id = rt_.env().random().next_u64() | 1;

@@ -36,12 +36,17 @@ namespace shoal::tools {
 class ClientRuntime {
  public:
   // Throws std::runtime_error with a one-line message on a bad endpoint.
-  explicit ClientRuntime(const std::map<NodeId, std::string>& endpoints);
+  // `anonymous`: frames go to whoever listens at an endpoint, whatever its
+  // id (for a command given one address and no id).
+  explicit ClientRuntime(const std::map<NodeId, std::string>& endpoints, bool anonymous = false);
   ~ClientRuntime();
   ClientRuntime(const ClientRuntime&) = delete;
   ClientRuntime& operator=(const ClientRuntime&) = delete;
 
   Env& env();
+  // A node's status (Node::status_json) over the admin channel; "" when it
+  // did not answer within `timeout`.
+  std::string admin_status(NodeId node, Duration timeout);
   // Nanoseconds on this process's clock (for histories).
   int64_t now_ns();
 
