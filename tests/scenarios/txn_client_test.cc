@@ -6,7 +6,10 @@
 // garbage-collected as a coordinator goes on.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "engine/client/kv_client.h"
+#include "engine/client/watch_client.h"
 #include "engine/txn/txn_client.h"
 #include "scenarios/cluster.h"
 
@@ -28,17 +31,7 @@ class TxnClientTest : public ::testing::Test {
  protected:
   TxnClientTest() : sim_(7) {
     nodes_ = scenarios::node_ids(3);
-    scenarios::add_nodes(sim_, 3, [this](NodeId) {
-      NodeConfig c;
-      c.members = nodes_;
-      for (uint32_t id : kGroups) {
-        GroupSpec g;
-        g.id = id;
-        g.raft.initial_voters = nodes_;
-        c.groups.push_back(g);
-      }
-      return c;
-    });
+    scenarios::add_nodes(sim_, 3, [this](NodeId) { return scenarios::kv_node_config(nodes_, kGroups); });
     sim_.run_for(seconds(3));
   }
 
@@ -115,6 +108,7 @@ class TxnClientTest : public ::testing::Test {
   std::vector<NodeId> nodes_;
   std::vector<std::unique_ptr<TxnClient>> clients_;
   std::vector<std::unique_ptr<KvClient>> raw_;
+  std::vector<std::unique_ptr<WatchClient>> watches_;
 };
 
 TEST_F(TxnClientTest, ATxnAcrossTwoGroupsCommitsWholeAndSeesItsOwnWrites) {
@@ -172,6 +166,39 @@ TEST_F(TxnClientTest, AKeyHeldByAnotherTxnAbortsTheNewcomerWithATypedError) {
   EXPECT_EQ(state(1).txns().record("holder")->status, kv::TxnStatus::kAborted);
   EXPECT_EQ(state(1).txns().intent_count() + state(2).txns().intent_count(), 0u);
   EXPECT_EQ(run({{K::kPut, b, "1"}, {K::kPut, a, "2"}}, 12).outcome, TxnOutcome::kCommitted);
+}
+
+// A txn's writes in one group share a revision; a watch delivers each of
+// them once, none lost to the next poll starting after that revision.
+TEST_F(TxnClientTest, AWatchDeliversEveryKeyATxnWroteAtOneRevision) {
+  const std::string a = key_in("w/a", 1), b = key_in("w/b", 1);
+  std::vector<kv::WatchEvent> seen;
+  std::unique_ptr<WatchClient>* keep = &watches_.emplace_back();
+  client(kClientIdBase + 50, [this, keep, &seen](Env& env) {
+    WatchClientOptions o;
+    o.nodes = nodes_;
+    o.group = 1;
+    o.key = "w/";
+    o.prefix = true;
+    o.batch = 1;  // an answer must still hold the whole revision
+    *keep = std::make_unique<WatchClient>(env, o, [&seen](const kv::WatchEvent& e) { seen.push_back(e); },
+                                          [](uint64_t) {});
+    (*keep)->start();
+  });
+  sim_.run_for(milliseconds(100));
+  const TxnResult w = run({{K::kPut, a, "1"}, {K::kPut, b, "2"}}, 10);
+  ASSERT_EQ(w.outcome, TxnOutcome::kCommitted) << w.message;
+  ASSERT_EQ(w.groups, 1u);
+  const TxnResult later = run({{K::kPut, a, "3"}}, 11);
+  ASSERT_EQ(later.outcome, TxnOutcome::kCommitted) << later.message;
+  sim_.run_until([&] { return seen.size() >= 3; }, sim_.now() + seconds(5));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].revision, seen[1].revision);
+  EXPECT_EQ(std::set<std::string>({seen[0].key, seen[1].key}), std::set<std::string>({a, b}));
+  EXPECT_EQ(seen[2].key, a);
+  EXPECT_EQ(seen[2].value, "3");
+  EXPECT_GT(seen[2].revision, seen[0].revision);
+  (*keep)->stop();
 }
 
 TEST_F(TxnClientTest, RecordsAreForgottenAsTheCoordinatorGoesOn) {

@@ -18,6 +18,46 @@ WatchEvent put(uint64_t revision, std::string k) { return WatchEvent{revision, s
 // What a fresh answer reports: anything but an empty kOk.
 bool reports(const Result& r) { return r.code != Code::kOk || !r.events.empty(); }
 
+// A revision may hold several changes (a txn's keys in one group): an answer
+// lists them together even past its limit, and says it is complete through
+// that revision, so the next watch from there misses none of them.
+TEST(WatchHistory, AnAnswerNeverSplitsARevision) {
+  WatchHistory h;
+  h.record(put(5, "a/1"));
+  h.record(put(5, "a/2"));
+  h.record(put(5, "b/1"));
+  h.record(put(6, "a/3"));
+  Watch w = prefix("a/", 0);
+  w.limit = 1;
+  const Result first = h.answer(w, 6);
+  ASSERT_EQ(first.code, Code::kOk);
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.events[0].key, "a/1");
+  EXPECT_EQ(first.events[1].key, "a/2");
+  EXPECT_EQ(first.index, 5u);
+  w.after_revision = first.index;
+  const Result next = h.answer(w, 6);
+  ASSERT_EQ(next.events.size(), 1u);
+  EXPECT_EQ(next.events[0].key, "a/3");
+  EXPECT_EQ(next.index, 6u);
+}
+
+// The oldest revision is dropped whole: a watch from just before it is told
+// to reload, one from it on gets everything after it.
+TEST(WatchHistory, CompactionDropsAWholeRevision) {
+  WatchHistory h;
+  h.record(put(1, "a"));
+  h.record(put(1, "b"));
+  // One event past the bound: the oldest revision goes, both its events.
+  for (uint64_t r = 2; r <= kWatchHistoryEventsMax; ++r) h.record(put(r, "c"));
+  EXPECT_EQ(h.compacted_through(), 1u);
+  EXPECT_EQ(h.size(), kWatchHistoryEventsMax - 1);
+  EXPECT_EQ(h.answer(prefix("", 0), kWatchHistoryEventsMax).code, Code::kCompacted);
+  const Result from_one = h.answer(key("c", 1), kWatchHistoryEventsMax);
+  ASSERT_EQ(from_one.code, Code::kOk);
+  EXPECT_EQ(from_one.events.front().revision, 2u);
+}
+
 TEST(WatchHistory, WouldReportOnlyACoveredChangeAfterQuietThrough) {
   WatchHistory h;
   h.record(put(3, "a/1"));
